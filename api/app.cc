@@ -1,0 +1,87 @@
+#include "api/app.h"
+
+#include <charconv>
+
+#include "api/json_io.h"
+#include "domain/errors.h"
+
+namespace eventmart {
+namespace {
+
+bool ValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+// A stored response: "<status>\n<body>".
+std::string Serialize(const HttpResponse& r) { return std::to_string(r.status) + "\n" + r.body; }
+
+HttpResponse Deserialize(std::string_view stored) {
+  auto nl = stored.find('\n');
+  int status = 500;
+  std::from_chars(stored.data(), stored.data() + std::min(nl, stored.size()), status);
+  return HttpResponse{.status = status,
+                      .body = nl == std::string_view::npos ? std::string() : std::string(stored.substr(nl + 1))};
+}
+
+}  // namespace
+
+Router MakeRouter(App& app) {
+  Router router;
+  AddOpsRoutes(router, app);
+  AddUserRoutes(router, app);
+  AddPointRoutes(router, app);
+  return router;
+}
+
+void RunCommand(App& app, const HttpRequest& request, Command command,
+                std::function<HttpResponse(const Reply&)> render, Respond respond) {
+  std::optional<Idempotency> idempotency;
+  if (request.idempotency_key) {
+    if (!ValidIdempotencyKey(*request.idempotency_key)) {
+      respond(ErrorResponse(400, "INVALID_REQUEST", "Idempotency-Key must be 1-255 visible ASCII characters"));
+      return;
+    }
+    idempotency = Idempotency{*request.idempotency_key,
+                              request.method + " " + request.path + "\n" + request.body};
+  }
+  auto to_response = [render](const Result<Reply>& reply) {
+    return reply ? render(*reply) : ErrorResponse(reply.error());
+  };
+  Renderer renderer = [to_response](const Result<Reply>& reply) {
+    return Serialize(to_response(reply));
+  };
+  app.commands.Submit(std::move(command), std::move(idempotency), std::move(renderer),
+                      [to_response, respond = std::move(respond)](Outcome outcome) {
+                        if (outcome.replayed) {
+                          respond(Deserialize(*outcome.replayed));
+                        } else {
+                          respond(to_response(outcome.reply));
+                        }
+                      });
+}
+
+void RunQuery(App& app, Respond respond, Post post, std::function<HttpResponse()> query) {
+  GlobalPosition target = app.log.LastPosition();
+  if (app.projector.position() >= target) {
+    respond(query());
+    return;
+  }
+  auto deadline = std::chrono::steady_clock::now() + app.options.read_wait;
+  app.projector.WhenReached(target, deadline,
+                            [respond = std::move(respond), post = std::move(post),
+                             query = std::move(query)](bool reached) mutable {
+                              if (!reached) {
+                                respond(ErrorResponse(503, "NOT_READY", "read models are behind; retry"));
+                                return;
+                              }
+                              post([respond = std::move(respond), query = std::move(query)] {
+                                respond(query());
+                              });
+                            });
+}
+
+}  // namespace eventmart

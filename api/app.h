@@ -1,0 +1,45 @@
+// api/app.h
+// What the routes work with, and the route table for the whole service.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "api/router.h"
+#include "commands/command_processor.h"
+#include "eventstore/event_store.h"
+#include "projections/projector.h"
+#include "projections/read_model_store.h"
+
+namespace eventmart {
+
+struct AppOptions {
+  std::string admin_token;
+  std::chrono::milliseconds read_wait{5000};  // how long a query waits for projections
+};
+
+struct App {
+  EventStore& log;
+  CommandProcessor& commands;
+  Projector& projector;
+  ReadModelStore& views;
+  AppOptions options;
+};
+
+Router MakeRouter(App& app);
+
+// Route groups (api/routes/*.cc).
+void AddOpsRoutes(Router& router, App& app);
+void AddUserRoutes(Router& router, App& app);
+void AddPointRoutes(Router& router, App& app);
+
+// Sends a command and answers with render(reply) once it is durable.
+// Checks and forwards the Idempotency-Key header.
+void RunCommand(App& app, const HttpRequest& request, Command command,
+                std::function<HttpResponse(const Reply&)> render, Respond respond);
+
+// Runs `query` once the read models include every acknowledged command
+// (read your writes), on the connection's executor.
+void RunQuery(App& app, Respond respond, Post post, std::function<HttpResponse()> query);
+
+}  // namespace eventmart

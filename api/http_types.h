@@ -1,0 +1,34 @@
+// api/http_types.h
+// Requests and responses as plain values, so that routes never include
+// Beast or Asio (they compile in a fraction of the time, and stay pure
+// functions of request to response). api/http_server.cc converts.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace eventmart {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string
+  std::string query;   // after '?', undecoded
+  std::string body;
+  std::optional<std::string> idempotency_key;
+  std::string authorization;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;  // JSON unless content_type says otherwise; empty for 204
+  std::string content_type = "application/json; charset=utf-8";
+};
+
+using Respond = std::function<void(HttpResponse)>;
+// Runs work on the connection's own executor (an I/O thread).
+using Post = std::function<void(std::function<void()>)>;
+
+}  // namespace eventmart

@@ -1,0 +1,195 @@
+#include "api/json_io.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "commands/command_errors.h"
+#include "domain/errors.h"
+
+namespace eventmart {
+namespace {
+
+std::unexpected<Error> Invalid(std::string message) {
+  return Fail(DomainErrc::kInvalidRequest, std::move(message));
+}
+
+struct StatusCode {
+  int status;
+  const char* code;
+};
+
+StatusCode ForDomain(DomainErrc e) {
+  switch (e) {
+    case DomainErrc::kInvalidRequest: return {400, "INVALID_REQUEST"};
+    case DomainErrc::kInvalidAmount: return {400, "INVALID_AMOUNT"};
+    case DomainErrc::kUserNotFound: return {404, "USER_NOT_FOUND"};
+    case DomainErrc::kProductNotFound: return {404, "PRODUCT_NOT_FOUND"};
+    case DomainErrc::kCouponNotFound: return {404, "COUPON_NOT_FOUND"};
+    case DomainErrc::kOrderNotFound: return {404, "ORDER_NOT_FOUND"};
+    case DomainErrc::kForbidden: return {403, "FORBIDDEN"};
+    case DomainErrc::kBalanceLimitExceeded: return {409, "BALANCE_LIMIT_EXCEEDED"};
+    case DomainErrc::kInsufficientBalance: return {409, "INSUFFICIENT_BALANCE"};
+    case DomainErrc::kOutOfStock: return {409, "OUT_OF_STOCK"};
+    case DomainErrc::kCouponSoldOut: return {409, "COUPON_SOLD_OUT"};
+    case DomainErrc::kCouponAlreadyIssued: return {409, "COUPON_ALREADY_ISSUED"};
+    case DomainErrc::kCouponNotUsable: return {409, "COUPON_NOT_USABLE"};
+    case DomainErrc::kOrderNotPayable: return {409, "ORDER_NOT_PAYABLE"};
+    case DomainErrc::kOrderNotCancellable: return {409, "ORDER_NOT_CANCELLABLE"};
+  }
+  return {500, "INTERNAL"};
+}
+
+StatusCode ForCommand(CommandErrc e) {
+  switch (e) {
+    case CommandErrc::kRequestInProgress: return {409, "REQUEST_IN_PROGRESS"};
+    case CommandErrc::kIdempotencyKeyReused: return {422, "IDEMPOTENCY_KEY_REUSED"};
+    case CommandErrc::kStoreUnavailable: return {503, "NOT_READY"};
+    case CommandErrc::kOverloaded: return {503, "OVERLOADED"};
+  }
+  return {500, "INTERNAL"};
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Json> ParseObject(std::string_view body) {
+  Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Invalid("the body is not valid JSON");
+  if (!j.is_object()) return Invalid("the body must be a JSON object");
+  return j;
+}
+
+Result<std::string> RequireString(const Json& object, std::string_view field) {
+  auto it = object.find(field);
+  if (it == object.end() || !it->is_string()) {
+    return Invalid("'" + std::string(field) + "' must be a string");
+  }
+  return it->get<std::string>();
+}
+
+Result<std::int64_t> RequireId(const Json& object, std::string_view field) {
+  auto it = object.find(field);
+  std::string name(field);
+  if (it == object.end() || !it->is_number()) return Invalid("'" + name + "' must be an integer id");
+  if (it->is_number_unsigned()) {
+    if (it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+        it->get<std::uint64_t>() == 0) {
+      return Invalid("'" + name + "' is out of range");
+    }
+    return static_cast<std::int64_t>(it->get<std::uint64_t>());
+  }
+  if (it->is_number_integer() && it->get<std::int64_t>() > 0) return it->get<std::int64_t>();
+  return Invalid("'" + name + "' must be a positive integer id");
+}
+
+Result<std::optional<std::int64_t>> OptionalId(const Json& object, std::string_view field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<std::int64_t>();
+  auto id = RequireId(object, field);
+  if (!id) return Fail(id.error());
+  return std::optional<std::int64_t>(*id);
+}
+
+Result<Money> RequireMoney(const Json& object, std::string_view field, Money min) {
+  auto it = object.find(field);
+  std::string name(field);
+  if (it == object.end() || !it->is_number()) return Invalid("'" + name + "' must be an integer");
+  auto out_of_range = [&] {
+    return Fail(DomainErrc::kInvalidAmount,
+                "'" + name + "' must be an integer from " + std::to_string(min) + " to " +
+                    std::to_string(std::numeric_limits<Money>::max()));
+  };
+  if (it->is_number_float()) {
+    // Integers too long for 64 bits arrive as floats: out of range, not mistyped.
+    double v = it->get<double>();
+    if (std::isfinite(v) && std::trunc(v) == v && std::fabs(v) >= 9.2e18) return out_of_range();
+    return Invalid("'" + name + "' must be an integer");
+  }
+  if (it->is_number_unsigned() &&
+      it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<Money>::max())) {
+    return out_of_range();
+  }
+  Money v = it->get<Money>();
+  if (v < min) return out_of_range();
+  return v;
+}
+
+Result<std::int64_t> ParseIdSegment(std::string_view segment) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), value);
+  if (segment.empty() || ec != std::errc() || end != segment.data() + segment.size() || value <= 0 ||
+      segment.front() == '+' || segment.front() == '-') {
+    return Invalid("'" + std::string(segment.substr(0, 40)) + "' is not a valid id");
+  }
+  return value;
+}
+
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (PercentDecode(pair.substr(0, eq)) != name) continue;
+    return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+Result<std::int64_t> QueryInt(std::string_view query, std::string_view name, std::int64_t fallback,
+                              std::int64_t lo, std::int64_t hi) {
+  auto text = QueryParam(query, name);
+  if (!text) return fallback;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value < lo ||
+      value > hi) {
+    return Invalid("'" + std::string(name) + "' must be an integer from " + std::to_string(lo) +
+                   " to " + std::to_string(hi));
+  }
+  return value;
+}
+
+HttpResponse JsonResponse(int status, const Json& body) {
+  return HttpResponse{.status = status, .body = body.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
+
+HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message) {
+  return JsonResponse(status, Json{{"code", code}, {"message", message}});
+}
+
+HttpResponse ErrorResponse(const Error& error) {
+  StatusCode sc{500, "INTERNAL"};
+  if (error.code.category() == DomainCategory()) {
+    sc = ForDomain(static_cast<DomainErrc>(error.code.value()));
+  } else if (error.code.category() == CommandCategory()) {
+    sc = ForCommand(static_cast<CommandErrc>(error.code.value()));
+  }
+  // Internal details stay in the log, not in the answer.
+  std::string message = sc.status >= 500 && sc.status != 503 ? "internal error" : error.Describe();
+  return ErrorResponse(sc.status, sc.code, message);
+}
+
+}  // namespace eventmart

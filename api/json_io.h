@@ -1,0 +1,47 @@
+// api/json_io.h
+// JSON in and out, with the contract's validation rules:
+//   missing or mistyped field            -> 400 INVALID_REQUEST
+//   money of the right type, out of range -> 400 INVALID_AMOUNT
+//   other integers out of range           -> 400 INVALID_REQUEST
+// Parsing never throws.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "api/http_types.h"
+#include "domain/ids.h"
+#include "domain/result.h"
+
+namespace eventmart {
+
+using Json = nlohmann::json;
+
+// The body as a JSON object, or INVALID_REQUEST.
+[[nodiscard]] Result<Json> ParseObject(std::string_view body);
+
+[[nodiscard]] Result<std::string> RequireString(const Json& object, std::string_view field);
+// An id: a JSON integer in 1..INT64_MAX.
+[[nodiscard]] Result<std::int64_t> RequireId(const Json& object, std::string_view field);
+[[nodiscard]] Result<std::optional<std::int64_t>> OptionalId(const Json& object, std::string_view field);
+// Money: a JSON integer >= min (INVALID_AMOUNT if below or beyond int64).
+[[nodiscard]] Result<Money> RequireMoney(const Json& object, std::string_view field, Money min);
+
+// A path segment that must be an id.
+[[nodiscard]] Result<std::int64_t> ParseIdSegment(std::string_view segment);
+
+// A query parameter (decoded), if present.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
+// An integer query parameter within [lo, hi], or `fallback` when absent.
+[[nodiscard]] Result<std::int64_t> QueryInt(std::string_view query, std::string_view name,
+                                            std::int64_t fallback, std::int64_t lo, std::int64_t hi);
+
+HttpResponse JsonResponse(int status, const Json& body);
+HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
+// Maps any error (domain, command, store, request) to its status and code.
+HttpResponse ErrorResponse(const Error& error);
+
+}  // namespace eventmart

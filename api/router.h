@@ -1,0 +1,37 @@
+// api/router.h
+// Maps method + path to a route. Patterns are written like
+// "/api/v1/points/{}/history"; each "{}" captures one segment.
+// A path that matches a pattern under another method gets 405, a path that
+// matches nothing 404 NOT_FOUND.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_types.h"
+
+namespace eventmart {
+
+using PathParams = std::vector<std::string_view>;
+using Handler = std::function<void(const HttpRequest&, const PathParams&, Respond, Post)>;
+
+class Router {
+ public:
+  void Add(std::string method, std::string_view pattern, Handler handler);
+  void Dispatch(const HttpRequest& request, Respond respond, Post post) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  static bool Match(const Route& route, const std::vector<std::string_view>& path, PathParams* params);
+  std::vector<Route> routes_;
+};
+
+std::vector<std::string_view> SplitPath(std::string_view path);
+
+}  // namespace eventmart

@@ -1,0 +1,27 @@
+// Liveness and readiness.
+#include "api/app.h"
+#include "api/json_io.h"
+
+namespace eventmart {
+
+namespace {
+constexpr GlobalPosition kReadyLag = 10'000;  // events the projections may trail and still be ready
+}
+
+void AddOpsRoutes(Router& router, App& app) {
+  router.Add("GET", "/healthz", [](const HttpRequest&, const PathParams&, Respond respond, Post) {
+    respond(JsonResponse(200, {{"status", "ok"}}));
+  });
+  router.Add("GET", "/readyz", [&app](const HttpRequest&, const PathParams&, Respond respond, Post) {
+    GlobalPosition head = app.log.LastPosition();
+    GlobalPosition at = app.projector.position();
+    if (app.projector.failed() || at + kReadyLag < head) {
+      respond(ErrorResponse(503, "NOT_READY", "projections are at " + std::to_string(at) + " of " +
+                                                  std::to_string(head)));
+      return;
+    }
+    respond(JsonResponse(200, {{"status", "ready"}, {"position", at}, {"head", head}}));
+  });
+}
+
+}  // namespace eventmart

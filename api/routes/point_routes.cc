@@ -1,0 +1,97 @@
+// Balances: read, charge, history.
+#include <charconv>
+#include <cstdio>
+
+#include "api/app.h"
+#include "api/json_io.h"
+#include "domain/errors.h"
+#include "domain/time_format.h"
+#include "projections/balance_projection.h"
+
+namespace eventmart {
+namespace {
+
+std::string EncodeCursor(GlobalPosition before) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "h%llx", static_cast<unsigned long long>(before));
+  return buf;
+}
+
+Result<GlobalPosition> DecodeCursor(const std::optional<std::string>& cursor) {
+  if (!cursor) return GlobalPosition{0};
+  GlobalPosition value = 0;
+  const std::string& c = *cursor;
+  if (c.size() < 2 || c[0] != 'h') return Fail(DomainErrc::kInvalidRequest, "'cursor' is not valid");
+  auto [end, ec] = std::from_chars(c.data() + 1, c.data() + c.size(), value, 16);
+  if (ec != std::errc() || end != c.data() + c.size() || value == 0) {
+    return Fail(DomainErrc::kInvalidRequest, "'cursor' is not a cursor this server issued");
+  }
+  return value;
+}
+
+Json HistoryItem(const HistoryEntry& e) {
+  Json item = {{"type", e.type == HistoryType::kCharge ? "CHARGE" : "PAYMENT"},
+               {"amount", e.amount},
+               {"balanceAfter", e.balance_after}};
+  if (e.type == HistoryType::kPayment) item["orderId"] = e.order_id;
+  item["occurredAt"] = FormatTime(e.occurred_at_ms);
+  return item;
+}
+
+HttpResponse BalanceBody(UserId user, Money balance) {
+  return JsonResponse(200, {{"userId", user}, {"balance", balance}});
+}
+
+void GetBalance(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  RunQuery(app, std::move(respond), std::move(post), [&app, id = *user] {
+    auto balance = BalanceQueries(app.views.Reader(BalanceProjection::kName)).Balance(id);
+    if (!balance) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    return BalanceBody(id, *balance);
+  });
+}
+
+void Charge(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  auto body = ParseObject(req.body);
+  if (!body) return respond(ErrorResponse(body.error()));
+  auto amount = RequireMoney(*body, "amount", 1);
+  if (!amount) return respond(ErrorResponse(amount.error()));
+  RunCommand(app, req, ChargePoints{.user_id = *user, .amount = *amount},
+             [](const Reply& reply) {
+               const auto& b = std::get<BalanceReply>(reply);
+               return BalanceBody(b.user_id, b.balance);
+             },
+             std::move(respond));
+}
+
+void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  auto limit = QueryInt(req.query, "limit", 20, 1, 100);
+  if (!limit) return respond(ErrorResponse(limit.error()));
+  auto before = DecodeCursor(QueryParam(req.query, "cursor"));
+  if (!before) return respond(ErrorResponse(before.error()));
+  RunQuery(app, std::move(respond), std::move(post), [&app, id = *user, limit = *limit, before = *before] {
+    BalanceQueries queries(app.views.Reader(BalanceProjection::kName));
+    if (!queries.UserName(id)) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    auto page = queries.History(id, static_cast<std::size_t>(limit), before);
+    Json items = Json::array();
+    for (const auto& e : page.items) items.push_back(HistoryItem(e));
+    Json next = page.next_before == 0 ? Json(nullptr) : Json(EncodeCursor(page.next_before));
+    return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
+  });
+}
+
+}  // namespace
+
+void AddPointRoutes(Router& router, App& app) {
+  using namespace std::placeholders;
+  router.Add("GET", "/api/v1/points/{}", std::bind(GetBalance, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/points/{}/charge", std::bind(Charge, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/points/{}/history", std::bind(GetHistory, std::ref(app), _1, _2, _3, _4));
+}
+
+}  // namespace eventmart

@@ -1,0 +1,200 @@
+#include "commands/command_processor.h"
+
+#include "commands/command_errors.h"
+#include "eventstore/codec.h"
+#include "eventstore/coding.h"
+#include "eventstore/store_errors.h"
+
+namespace eventmart {
+namespace {
+
+constexpr std::string_view kKeyPrefix = "idem/";
+
+// payload := bytes request bytes rendering
+std::string EncodeIdempotencyPayload(std::string_view request, std::string_view rendering) {
+  std::string out;
+  coding::PutBytes(&out, request);
+  coding::PutBytes(&out, rendering);
+  return out;
+}
+
+bool DecodeIdempotencyPayload(std::string_view payload, std::string_view* request,
+                              std::string_view* rendering) {
+  coding::Reader in(payload);
+  return in.Bytes(request) && in.Bytes(rendering) && in.empty();
+}
+
+std::string_view CommandName(const Command& command) {
+  struct Visitor {
+    std::string_view operator()(const RegisterUser&) const { return "RegisterUser"; }
+    std::string_view operator()(const ChargePoints&) const { return "ChargePoints"; }
+  };
+  return std::visit(Visitor{}, command);
+}
+
+}  // namespace
+
+CommandProcessor::CommandProcessor(EventStore& store, const Clock& clock,
+                                   CommandProcessorOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+CommandProcessor::~CommandProcessor() { Stop(); }
+
+Result<std::uint64_t> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
+  std::uint64_t folded = 0;
+  auto scanned = store_.Scan({}, [&](const RecordedEventView& view) {
+    auto event = DecodeEvent(view);
+    if (!event) return false;
+    model_.Apply(*event, view.version);
+    if (++folded % 1'000'000 == 0 && progress) progress(folded);
+    return true;
+  });
+  if (!scanned) return Fail(scanned.error());
+  if (folded != store_.LastPosition()) {
+    // The scan stopped early on an event this build cannot decode.
+    auto bad = store_.ReadAll(folded + 1, 1);
+    if (bad && !bad->empty()) {
+      auto event = DecodeEvent(bad->front().record.type, bad->front().record.schema_version,
+                               bad->front().record.body);
+      if (!event) return Fail(event.error());
+    }
+    return Fail(StoreErrc::kCorruption, "log ends early at position " + std::to_string(folded));
+  }
+  {
+    std::lock_guard lock(mu_);
+    running_ = true;
+  }
+  thread_ = std::thread([this] { Run(); });
+  return folded;
+}
+
+void CommandProcessor::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempotency,
+                              Renderer render, DoneCallback done) {
+  {
+    std::lock_guard lock(mu_);
+    if (running_ && !stopping_ && queue_.size() < options_.max_queue) {
+      queue_.push_back({std::move(command), std::move(idempotency), std::move(render), std::move(done)});
+      queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+      if (queue_.size() == 1) cv_.notify_one();
+      return;
+    }
+  }
+  bool overloaded = running_ && !stopping_;
+  done({Fail(overloaded ? CommandErrc::kOverloaded : CommandErrc::kStoreUnavailable,
+             overloaded ? "command queue is full" : "not accepting commands"),
+        std::nullopt});
+}
+
+void CommandProcessor::Run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) {
+        running_ = false;
+        return;
+      }
+      batch.swap(queue_);
+      queue_depth_.store(0, std::memory_order_relaxed);
+    }
+    for (auto& item : batch) Process(item);
+    batch.clear();
+  }
+}
+
+void CommandProcessor::Process(Pending& item) {
+  if (item.idempotency && ReplayIfKnown(item)) return;
+  DecideContext context{.now_ms = clock_.NowMs(), .max_balance = options_.max_balance};
+  Commit(item, Decide(model_, item.command, context));
+}
+
+// Answers a repeat of a known idempotency key; false if the key is new.
+bool CommandProcessor::ReplayIfKnown(Pending& item) {
+  const Idempotency& idem = *item.idempotency;
+  {
+    // Checked before the store: a key leaves this set only after its record
+    // is durable, so between the two checks nothing can slip through.
+    std::lock_guard lock(keys_mu_);
+    if (keys_in_flight_.contains(idem.key)) {
+      item.done({Fail(CommandErrc::kRequestInProgress), std::nullopt});
+      return true;
+    }
+  }
+  auto found = store_.FindCommand(std::string(kKeyPrefix) + idem.key);
+  if (!found) {
+    item.done({Fail(CommandErrc::kStoreUnavailable, found.error().Describe()), std::nullopt});
+    return true;
+  }
+  if (!*found) return false;
+  std::string_view request, rendering;
+  if (!DecodeIdempotencyPayload((*found)->command_payload, &request, &rendering)) {
+    item.done({Fail(StoreErrc::kCorruption, "idempotency record"), std::nullopt});
+  } else if (request != idem.request) {
+    item.done({Fail(CommandErrc::kIdempotencyKeyReused), std::nullopt});
+  } else {
+    item.done({Fail(CommandErrc::kRequestInProgress), std::string(rendering)});  // reply unused
+  }
+  return true;
+}
+
+AppendRequest CommandProcessor::ToAppend(const Decision& decision, const std::string& correlation_id,
+                                         std::string_view causation_id) {
+  AppendRequest request;
+  TimeMs now = clock_.NowMs();
+  for (const auto& event : decision.events) {
+    std::string stream = StreamOf(event);
+    if (request.streams.empty() || request.streams.back().stream != stream) {
+      request.streams.push_back({.stream = std::move(stream),
+                                 .expected = ExpectedVersion::Exactly(model_.VersionOf(event)),
+                                 .events = {}});
+    }
+    request.streams.back().events.push_back(EncodeEvent(
+        event, {.id = NewEventId(now), .occurred_at_ms = now, .correlation_id = correlation_id,
+                .causation_id = std::string(causation_id)}));
+    model_.Apply(event, request.streams.back().expected.value() + request.streams.back().events.size());
+  }
+  return request;
+}
+
+void CommandProcessor::Commit(Pending& item, Result<Decision> decision) {
+  AppendRequest request;
+  std::string correlation = item.idempotency ? item.idempotency->key : std::string();
+  if (decision) {
+    request = ToAppend(*decision, correlation, CommandName(item.command));
+  }
+  Result<Reply> reply = decision ? Result<Reply>(std::move(decision->reply)) : Fail(decision.error());
+  std::string key;
+  if (item.idempotency) {
+    key = item.idempotency->key;
+    request.command_id = std::string(kKeyPrefix) + key;
+    request.command_payload = EncodeIdempotencyPayload(item.idempotency->request, item.render(reply));
+    std::lock_guard lock(keys_mu_);
+    keys_in_flight_.insert(key);
+  }
+  // Even a rejection goes through the committer, as an empty append: its
+  // answer may rest on state that is not durable yet, so it waits its turn.
+  store_.AppendAsync(std::move(request), [this, key = std::move(key), reply = std::move(reply),
+                                          done = std::move(item.done)](Result<AppendResult> r) mutable {
+    if (!key.empty()) {
+      std::lock_guard lock(keys_mu_);
+      keys_in_flight_.erase(key);
+    }
+    if (!r) {
+      done({Fail(CommandErrc::kStoreUnavailable, r.error().Describe()), std::nullopt});
+      return;
+    }
+    done({std::move(reply), std::nullopt});
+  });
+}
+
+}  // namespace eventmart

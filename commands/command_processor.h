@@ -1,0 +1,109 @@
+// commands/command_processor.h
+// The single writer. Every command is decided, one after another, on one
+// thread, against the in-memory WriteModel; the resulting events go to the
+// event store's group committer, and the caller hears back only after they
+// are durable. Deciding in sequence means no lost updates and no conflict
+// retries, however hot an aggregate (one coupon, thousands of buyers);
+// batching the fsync is what makes it fast.
+//
+// The model is updated as soon as a command is decided, before its events
+// are durable, so the next command sees it. That is safe because commits
+// happen in decision order and every reply, rejections included, waits for
+// the commit of everything decided before it. If a commit fails, the store
+// poisons itself and the process must restart (the model is then rebuilt
+// from what is actually in the log).
+//
+// Thread safety: Submit() may be called from any thread; `done` runs on the
+// store's committer thread (or the decider's, for fast rejections): post
+// real work elsewhere.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "commands/clock.h"
+#include "commands/commands.h"
+#include "commands/decide.h"
+#include "commands/write_model.h"
+#include "eventstore/event_store.h"
+
+namespace eventmart {
+
+// An idempotency key and the exact request it came with (method, path and
+// body), so that a reuse with another request can be told apart.
+struct Idempotency {
+  std::string key;
+  std::string request;
+};
+
+struct Outcome {
+  Result<Reply> reply;                  // the decision made now (unused when replayed)
+  std::optional<std::string> replayed;  // set on a repeat: the first attempt's rendering
+};
+
+// Renders a decision to the bytes that a repeat of the request gets back.
+using Renderer = std::function<std::string(const Result<Reply>&)>;
+using DoneCallback = std::function<void(Outcome)>;
+
+struct CommandProcessorOptions {
+  Money max_balance = kDefaultMaxBalance;
+  std::size_t max_queue = 200'000;  // beyond this, kOverloaded
+};
+
+class CommandProcessor {
+ public:
+  CommandProcessor(EventStore& store, const Clock& clock, CommandProcessorOptions options);
+  ~CommandProcessor();
+
+  // Folds the whole log into the write model, then starts deciding.
+  [[nodiscard]] Result<std::uint64_t> Start(const std::function<void(std::uint64_t)>& progress = {});
+
+  // Decides every queued command, then stops. Later Submits fail.
+  void Stop();
+
+  // `render` is used only when `idempotency` is set.
+  void Submit(Command command, std::optional<Idempotency> idempotency, Renderer render,
+              DoneCallback done);
+
+  std::size_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Pending {
+    Command command;
+    std::optional<Idempotency> idempotency;
+    Renderer render;
+    DoneCallback done;
+  };
+
+  void Run();
+  void Process(Pending& item);
+  bool ReplayIfKnown(Pending& item);
+  AppendRequest ToAppend(const Decision& decision, const std::string& correlation_id,
+                         std::string_view causation_id);
+  void Commit(Pending& item, Result<Decision> decision);
+
+  EventStore& store_;
+  const Clock& clock_;
+  CommandProcessorOptions options_;
+  WriteModel model_;  // decider thread only (and Start, before it runs)
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending> queue_;
+  bool stopping_ = false;
+  bool running_ = false;
+  std::atomic<std::size_t> queue_depth_{0};
+  std::thread thread_;
+
+  std::mutex keys_mu_;
+  std::unordered_set<std::string> keys_in_flight_;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,31 @@
+// domain/ids.h
+// Plain value types shared by every layer. Ids are server-assigned int64 > 0;
+// money is whole won; times are milliseconds since the Unix epoch (UTC).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace eventmart {
+
+using UserId = std::int64_t;
+using Money = std::int64_t;
+using TimeMs = std::int64_t;
+
+inline constexpr Money kDefaultMaxBalance = 10'000'000;
+
+// Stream names are "<category>-<id>", e.g. "account-42". The category is what
+// the Kafka topic and `replay --category` use.
+inline std::string StreamName(std::string_view category, std::int64_t id) {
+  std::string name(category);
+  name.push_back('-');
+  name += std::to_string(id);
+  return name;
+}
+
+inline std::string_view CategoryOf(std::string_view stream) {
+  return stream.substr(0, stream.find('-'));
+}
+
+}  // namespace eventmart

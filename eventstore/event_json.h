@@ -1,0 +1,20 @@
+// eventstore/event_json.h
+// Events as JSON: the one shape `replay` prints and the Kafka feed carries.
+//   {"eventId","stream","version","position","type","occurredAt","data"}
+// ("correlationId"/"causationId" are added when present.)
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "domain/events.h"
+#include "eventstore/event_store.h"
+
+namespace eventmart {
+
+nlohmann::json EventDataJson(const DomainEvent& event);
+
+// The envelope plus `data`; `event` must be the decoded body of `view`.
+nlohmann::json EventEnvelopeJson(const RecordedEventView& view, const DomainEvent& event);
+
+}  // namespace eventmart

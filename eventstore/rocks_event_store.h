@@ -1,0 +1,86 @@
+// eventstore/rocks_event_store.h
+// The EventStore on RocksDB. Column families:
+//   log       8-byte big-endian position -> envelope (eventstore/envelope.h)
+//   streams   hash64(stream) BE + version BE -> position BE   (stream index)
+//   commands  command id -> AppendResult + payload             (idempotency)
+// The stream index is keyed by a hash so that its keys are short and its
+// memtable is a hash of small skiplists (inserts stay cheap at millions of
+// streams); readers compare the stored stream name, so a hash collision
+// cannot mix streams.
+//
+// One committer thread takes every append waiting in the queue, checks
+// versions against in-memory stream heads, writes one WriteBatch and syncs
+// it once, then publishes the new head position and runs the callbacks.
+// A failed write poisons the store (kStoreFailed): positions must never have
+// gaps, so the process must reopen the store to learn what was written.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "eventstore/event_store.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace eventmart {
+
+struct RocksStoreOptions {
+  bool sync = true;  // fsync every commit group; false only for explicit benchmarks
+  std::size_t max_group_appends = 8192;
+};
+
+struct StoreStats {
+  std::uint64_t events = 0;
+  GlobalPosition last_position = 0;
+  std::map<std::string, std::uint64_t> streams_per_category;
+  std::map<std::string, std::uint64_t> events_per_type;
+  std::uint64_t commands = 0;
+  std::uint64_t size_bytes = 0;
+};
+
+class RocksEventStore final : public EventStore {
+ public:
+  // Opens or creates the store in `dir` for appending. kBusy if another
+  // process holds it.
+  [[nodiscard]] static Result<std::unique_ptr<RocksEventStore>> Open(
+      const std::string& dir, RocksStoreOptions options = {});
+
+  // Opens a store that another process may be writing, read-only (a RocksDB
+  // secondary instance). CatchUp() picks up what was written since.
+  [[nodiscard]] static Result<std::unique_ptr<RocksEventStore>> OpenReader(const std::string& dir);
+
+  ~RocksEventStore() override;  // drains queued appends, then closes
+
+  void AppendAsync(AppendRequest request, AppendCallback done) override;
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                std::size_t limit) const override;
+  Result<std::size_t> Scan(const ScanOptions& options,
+                           const std::function<bool(const RecordedEventView&)>& visit) const override;
+  GlobalPosition LastPosition() const override;
+  bool WaitForPosition(GlobalPosition position, std::chrono::milliseconds timeout) const override;
+  Result<std::optional<AppendResult>> FindCommand(std::string_view command_id) const override;
+
+  // Reader instances only: catch up with the writing process.
+  [[nodiscard]] Result<GlobalPosition> CatchUp();
+
+  // Counts by a full scan of the log (progress is the caller's concern).
+  [[nodiscard]] Result<StoreStats> ComputeStats() const;
+
+  const std::string& dir() const;
+  rocksdb::DB* db() const;  // for checkpoints (backup)
+
+  class Impl;
+
+ private:
+  explicit RocksEventStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Stable 64-bit hash of a stream name (FNV-1a with a murmur finaliser).
+std::uint64_t StreamHash(std::string_view stream);
+
+}  // namespace eventmart

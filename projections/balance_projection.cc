@@ -1,0 +1,102 @@
+#include "projections/balance_projection.h"
+
+#include "eventstore/coding.h"
+#include "eventstore/envelope.h"
+
+namespace eventmart {
+namespace {
+
+std::string Key(char tag, UserId user) {
+  std::string key(1, tag);
+  PutFixed64BE(&key, static_cast<std::uint64_t>(user));
+  return key;
+}
+
+std::string HistoryKey(UserId user, GlobalPosition position) {
+  std::string key = Key('h', user);
+  PutFixed64BE(&key, position);
+  return key;
+}
+
+std::string EncodeMoney(Money m) {
+  std::string out;
+  PutFixed64BE(&out, static_cast<std::uint64_t>(m));
+  return out;
+}
+
+// entry := type(1) varint amount varint balance_after varint order_id varint occurred_at
+std::string EncodeEntry(const HistoryEntry& e) {
+  std::string out(1, static_cast<char>(e.type));
+  coding::PutVarint(&out, static_cast<std::uint64_t>(e.amount));
+  coding::PutVarint(&out, static_cast<std::uint64_t>(e.balance_after));
+  coding::PutVarint(&out, static_cast<std::uint64_t>(e.order_id));
+  coding::PutVarint(&out, static_cast<std::uint64_t>(e.occurred_at_ms));
+  return out;
+}
+
+std::optional<HistoryEntry> DecodeEntry(std::string_view bytes, GlobalPosition position) {
+  if (bytes.empty() || static_cast<unsigned char>(bytes[0]) > 1) return std::nullopt;
+  HistoryEntry e;
+  e.type = static_cast<HistoryType>(bytes[0]);
+  e.position = position;
+  coding::Reader in(bytes.substr(1));
+  std::uint64_t amount, balance, order, at;
+  if (!in.Varint(&amount) || !in.Varint(&balance) || !in.Varint(&order) || !in.Varint(&at)) {
+    return std::nullopt;
+  }
+  e.amount = static_cast<Money>(amount);
+  e.balance_after = static_cast<Money>(balance);
+  e.order_id = static_cast<std::int64_t>(order);
+  e.occurred_at_ms = static_cast<TimeMs>(at);
+  return e;
+}
+
+}  // namespace
+
+void BalanceProjection::Apply(const RecordedEventView& view, const DomainEvent& event,
+                              ReadModelWriter& out) {
+  struct Visitor {
+    const RecordedEventView& view;
+    ReadModelWriter& out;
+    void operator()(const UserRegistered& e) {
+      out.Put(Key('u', e.user_id), e.name);
+      out.Put(Key('b', e.user_id), EncodeMoney(0));
+    }
+    void operator()(const PointsCharged& e) {
+      out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
+      out.Put(HistoryKey(e.user_id, view.position),
+              EncodeEntry({.type = HistoryType::kCharge, .amount = e.amount,
+                           .balance_after = e.balance_after, .order_id = 0,
+                           .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
+    }
+  };
+  std::visit(Visitor{view, out}, event);
+}
+
+std::optional<std::string> BalanceQueries::UserName(UserId user) const {
+  return reader_.Get(Key('u', user));
+}
+
+std::optional<Money> BalanceQueries::Balance(UserId user) const {
+  auto value = reader_.Get(Key('b', user));
+  if (!value || value->size() != 8) return std::nullopt;
+  return static_cast<Money>(DecodeFixed64BE(value->data()));
+}
+
+HistoryPage BalanceQueries::History(UserId user, std::size_t limit, GlobalPosition before) const {
+  HistoryPage page;
+  std::string prefix = Key('h', user);
+  std::string start = HistoryKey(user, before == 0 ? ~GlobalPosition{0} : before - 1);
+  reader_.Scan(prefix, start, /*reverse=*/true, [&](std::string_view key, std::string_view value) {
+    GlobalPosition position = DecodeFixed64BE(key.data() + prefix.size());
+    if (page.items.size() == limit) {
+      page.next_before = page.items.back().position;  // there is at least one more
+      return false;
+    }
+    if (auto entry = DecodeEntry(value, position)) page.items.push_back(*entry);
+    return true;
+  });
+  return page;
+}
+
+}  // namespace eventmart

@@ -1,0 +1,58 @@
+// projections/balance_projection.h
+// Users, point balances and point history, for
+//   GET /api/v1/points/{userId}            (balance)
+//   GET /api/v1/points/{userId}/history    (newest first, cursor paged)
+// Keys (under "balances/"):
+//   u<userId BE8>               -> name
+//   b<userId BE8>               -> balance (BE8)
+//   h<userId BE8><position BE8> -> history entry
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/ids.h"
+#include "projections/projection.h"
+
+namespace eventmart {
+
+class BalanceProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "balances";
+  std::string_view name() const override { return kName; }
+  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+};
+
+enum class HistoryType { kCharge, kPayment };
+
+struct HistoryEntry {
+  HistoryType type = HistoryType::kCharge;
+  Money amount = 0;
+  Money balance_after = 0;
+  std::int64_t order_id = 0;  // 0 for charges
+  TimeMs occurred_at_ms = 0;
+  GlobalPosition position = 0;
+};
+
+struct HistoryPage {
+  std::vector<HistoryEntry> items;
+  GlobalPosition next_before = 0;  // 0 on the last page
+};
+
+// Reads of the balances read model.
+class BalanceQueries {
+ public:
+  explicit BalanceQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
+
+  std::optional<std::string> UserName(UserId user) const;
+  // The balance of a known user (0 before any charge); nullopt if unknown.
+  std::optional<Money> Balance(UserId user) const;
+  // Entries older than `before` (0 = from the newest), at most `limit`.
+  HistoryPage History(UserId user, std::size_t limit, GlobalPosition before) const;
+
+ private:
+  ReadModelReader reader_;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,23 @@
+// projections/projection.h
+// A projection folds events into one read model. Apply() is called in log
+// order, once per event, with the changes going into a batch that also
+// carries the projection's checkpoint; it must not read its own pending
+// changes from the store (events carry the "after" values they need).
+#pragma once
+
+#include <string_view>
+
+#include "domain/events.h"
+#include "eventstore/event_store.h"
+#include "projections/read_model_store.h"
+
+namespace eventmart {
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  virtual std::string_view name() const = 0;
+  virtual void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) = 0;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,94 @@
+#include "projections/read_model_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "eventstore/store_errors.h"
+
+namespace eventmart {
+
+void ReadModelWriter::Put(std::string_view key, std::string_view value) {
+  batch_.Put(Key(key), rocksdb::Slice(value.data(), value.size()));
+}
+
+void ReadModelWriter::Delete(std::string_view key) { batch_.Delete(Key(key)); }
+
+std::string ReadModelWriter::Key(std::string_view key) const {
+  std::string full = prefix_;
+  full.append(key);
+  return full;
+}
+
+std::optional<std::string> ReadModelReader::Get(std::string_view key) const {
+  std::string full = prefix_;
+  full.append(key);
+  std::string value;
+  auto s = store_.db()->Get(rocksdb::ReadOptions(), full, &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+void ReadModelReader::Scan(
+    std::string_view prefix, std::string_view start, bool reverse,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  std::string full_prefix = prefix_;
+  full_prefix.append(prefix);
+  std::string from = prefix_;
+  from.append(start);
+  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(rocksdb::ReadOptions()));
+  if (reverse) {
+    it->SeekForPrev(from);
+  } else {
+    it->Seek(from);
+  }
+  for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(full_prefix)) break;
+    key.remove_prefix(prefix_.size());
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+}
+
+ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+ReadModelStore::~ReadModelStore() = default;
+
+Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.write_buffer_size = 64 << 20;
+  options.max_background_jobs = 2;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  options.keep_log_file_num = 5;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(128 << 20);
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(options, dir, &db);
+  if (!s.ok()) {
+    bool busy = s.ToString().find("lock") != std::string::npos;
+    return Fail(busy ? StoreErrc::kBusy : StoreErrc::kIoError, "open " + dir + ": " + s.ToString());
+  }
+  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db)));
+}
+
+Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "read model write: " + s.ToString());
+  return {};
+}
+
+Result<void> ReadModelStore::DropPrefix(std::string_view prefix) {
+  std::string begin(prefix);
+  std::string end(prefix);
+  end.back() = static_cast<char>(end.back() + 1);  // prefixes end in '/', so this is '0'
+  auto s = db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), begin, end);
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "drop " + begin + ": " + s.ToString());
+  return {};
+}
+
+}  // namespace eventmart

@@ -1,0 +1,81 @@
+// eventmart: the one executable. Verbs: serve, stats, bench append.
+// Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "tools/cli_util.h"
+#include "tools/verbs.h"
+
+using namespace eventmart::cli;
+
+namespace {
+
+// "5m" -> milliseconds, or a usage error naming the flag.
+CLI::Validator DurationCheck() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return ParseDuration(value) ? std::string() : "'" + value + "' is not a duration like 500ms, 2s, 5m, 1h";
+      },
+      "DURATION");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"EventMart: an event-sourced order service.", "eventmart"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Every verb's help");
+
+  ServeOptions serve;
+  std::string ttl = "5m";
+  auto* serve_cmd = app.add_subcommand("serve", "Run the HTTP service");
+  serve_cmd->add_option("--data-dir", serve.data_dir, "Folder for the event log and read models")->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0 picks one)")->capture_default_str();
+  serve_cmd->add_option("--admin-token", serve.admin_token, "Bearer token for /api/v1/admin routes")
+      ->envname("EVENTMART_ADMIN_TOKEN");
+  serve_cmd->add_option("--order-ttl", ttl, "How long an unpaid order lives")->capture_default_str()->check(DurationCheck());
+  serve_cmd->add_option("--max-balance", serve.max_balance, "Highest balance a user may hold")
+      ->capture_default_str()->check(CLI::Range(std::int64_t{1}, INT64_MAX));
+  serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  serve_cmd->add_flag("--demo", serve.demo, "Load demo data into an empty store");
+
+  StatsOptions stats;
+  auto* stats_cmd = app.add_subcommand("stats", "Counts and sizes of a store (works while a server runs)");
+  stats_cmd->add_option("--data-dir", stats.data_dir, "The store's folder")->required();
+  stats_cmd->add_flag("--json", stats.json, "Print JSON instead of text");
+
+  BenchAppendOptions bench;
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
+  bench_cmd->require_subcommand(1);
+  auto* append_cmd = bench_cmd->add_subcommand("append", "Durable appends of ~200-byte events; prints events_per_sec last");
+  append_cmd->add_option("--data-dir", bench.data_dir, "A new folder for the benchmark store")->required();
+  append_cmd->add_option("--events", bench.events, "How many events")->capture_default_str();
+  append_cmd->add_option("--writers", bench.writers, "Concurrent writers, one append outstanding each")->capture_default_str();
+  append_cmd->add_option("--events-per-append", bench.events_per_append, "Events in each append")->capture_default_str();
+  append_cmd->add_flag("--blocking", bench.blocking, "Writers are OS threads blocking on each append");
+  append_cmd->add_flag("--no-sync", bench.no_sync, "Skip fsync (not durable; for comparison only)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::fprintf(stderr, "eventmart: %s (see 'eventmart --help')\n", what.c_str());
+    return kExitUsage;
+  }
+
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  if (*serve_cmd) {
+    serve.order_ttl = *ParseDuration(ttl);
+    return Serve(serve);
+  }
+  if (*stats_cmd) return Stats(stats);
+  if (*append_cmd) return BenchAppend(bench);
+  return kExitUsage;
+}

@@ -1,0 +1,40 @@
+// tools/verbs.h
+// One function per `eventmart` verb; each returns the process exit code.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "domain/ids.h"
+
+namespace eventmart::cli {
+
+struct ServeOptions {
+  std::string data_dir = "data";
+  std::string listen = "127.0.0.1:8080";
+  std::string admin_token;
+  std::chrono::milliseconds order_ttl{5 * 60 * 1000};
+  Money max_balance = kDefaultMaxBalance;
+  bool demo = false;
+  int threads = 2;
+};
+int Serve(const ServeOptions& options);
+
+struct StatsOptions {
+  std::string data_dir;
+  bool json = false;
+};
+int Stats(const StatsOptions& options);
+
+struct BenchAppendOptions {
+  std::string data_dir;
+  std::uint64_t events = 1'000'000;
+  int writers = 64;
+  int events_per_append = 1;
+  bool blocking = false;  // OS threads blocking on Append, instead of async writers
+  bool no_sync = false;
+};
+int BenchAppend(const BenchAppendOptions& options);
+
+}  // namespace eventmart::cli
