@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -164,13 +165,31 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWrite(beast::error_code ec, bool close) {
-    if (ec || close) return Close();
+    if (ec) return Close();
+    if (close) return Linger();
     DoRead();
+  }
+
+  // Closing with unread input makes the kernel send a reset, which can
+  // destroy the answer we just wrote (a 413 while the client is still
+  // sending its body). So: stop sending, discard input briefly, then close.
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(1));
+    DiscardInput();
+  }
+
+  void DiscardInput() {
+    stream_.async_read_some(net::buffer(discard_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->Close();
+      self->DiscardInput();
+    });
   }
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.socket().close(ec);
   }
 
@@ -179,6 +198,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
   bool busy_ = false;
+  std::array<char, 4096> discard_;
 };
 
 //------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // eventmart: the one executable. Verbs: serve, stats, bench append.
 // Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // Logs go to stderr: stdout carries results (the listen address, stats, replays).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("eventmart"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   if (*serve_cmd) {
     serve.order_ttl = *ParseDuration(ttl);
