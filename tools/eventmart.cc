@@ -1,4 +1,4 @@
-// eventmart: the one executable. Verbs: serve, stats, bench append.
+// eventmart: the one executable. Verbs: serve, stats, bench append|replay.
 // Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
   append_cmd->add_flag("--blocking", bench.blocking, "Writers are OS threads blocking on each append");
   append_cmd->add_flag("--no-sync", bench.no_sync, "Skip fsync (not durable; for comparison only)");
 
+  BenchReplayOptions replay;
+  auto* replay_cmd = bench_cmd->add_subcommand("replay", "Reads and decodes the whole log; prints events_per_sec last");
+  replay_cmd->add_option("--data-dir", replay.data_dir, "The store's folder")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -80,5 +84,6 @@ int main(int argc, char** argv) {
   }
   if (*stats_cmd) return Stats(stats);
   if (*append_cmd) return BenchAppend(bench);
+  if (*replay_cmd) return BenchReplay(replay);
   return kExitUsage;
 }

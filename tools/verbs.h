@@ -37,4 +37,9 @@ struct BenchAppendOptions {
 };
 int BenchAppend(const BenchAppendOptions& options);
 
+struct BenchReplayOptions {
+  std::string data_dir;
+};
+int BenchReplay(const BenchReplayOptions& options);
+
 }  // namespace eventmart::cli
