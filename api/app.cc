@@ -34,7 +34,26 @@ Router MakeRouter(App& app) {
   AddOpsRoutes(router, app);
   AddUserRoutes(router, app);
   AddPointRoutes(router, app);
+  AddProductRoutes(router, app);
+  AddCouponRoutes(router, app);
+  AddCartRoutes(router, app);
   return router;
+}
+
+bool IsAdmin(const App& app, const HttpRequest& request) {
+  const std::string& token = app.options.admin_token;
+  constexpr std::string_view kScheme = "Bearer ";
+  std::string_view given = request.authorization;
+  if (token.empty() || !given.starts_with(kScheme)) return false;
+  given.remove_prefix(kScheme.size());
+  // Constant time in the token's content: every byte is compared, and a
+  // length mismatch is folded into the same accumulator.
+  unsigned diff = given.size() == token.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    char g = i < given.size() ? given[i] : 0;
+    diff |= static_cast<unsigned char>(g ^ token[i]);
+  }
+  return diff == 0;
 }
 
 void RunCommand(App& app, const HttpRequest& request, Command command,

@@ -23,6 +23,7 @@ struct App {
   CommandProcessor& commands;
   Projector& projector;
   ReadModelStore& views;
+  const Clock& clock;
   AppOptions options;
 };
 
@@ -32,6 +33,13 @@ Router MakeRouter(App& app);
 void AddOpsRoutes(Router& router, App& app);
 void AddUserRoutes(Router& router, App& app);
 void AddPointRoutes(Router& router, App& app);
+void AddProductRoutes(Router& router, App& app);
+void AddCouponRoutes(Router& router, App& app);
+void AddCartRoutes(Router& router, App& app);
+
+// True if the request carries "Authorization: Bearer <admin token>"
+// (compared in constant time). Never true when no token is configured.
+bool IsAdmin(const App& app, const HttpRequest& request);
 
 // Sends a command and answers with render(reply) once it is durable.
 // Checks and forwards the Idempotency-Key header.

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "commands/command_errors.h"
@@ -112,6 +113,17 @@ Result<std::optional<std::int64_t>> OptionalId(const Json& object, std::string_v
   return std::optional<std::int64_t>(*id);
 }
 
+Result<std::int64_t> RequireInt(const Json& object, std::string_view field) {
+  auto it = object.find(field);
+  std::string name(field);
+  if (it == object.end() || !it->is_number() || it->is_number_float()) return Invalid("'" + name + "' must be an integer");
+  if (it->is_number_unsigned() &&
+      it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Invalid("'" + name + "' is out of range");
+  }
+  return it->get<std::int64_t>();
+}
+
 Result<Money> RequireMoney(const Json& object, std::string_view field, Money min) {
   auto it = object.find(field);
   std::string name(field);
@@ -168,6 +180,24 @@ Result<std::int64_t> QueryInt(std::string_view query, std::string_view name, std
       value > hi) {
     return Invalid("'" + std::string(name) + "' must be an integer from " + std::to_string(lo) +
                    " to " + std::to_string(hi));
+  }
+  return value;
+}
+
+std::string EncodeCursor(char tag, std::uint64_t value) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%c%llx", tag, static_cast<unsigned long long>(value));
+  return buf;
+}
+
+Result<std::uint64_t> DecodeCursor(char tag, const std::optional<std::string>& cursor) {
+  if (!cursor) return std::uint64_t{0};
+  const std::string& c = *cursor;
+  std::uint64_t value = 0;
+  if (c.size() < 2 || c[0] != tag) return Invalid("'cursor' is not a cursor this route issued");
+  auto [end, ec] = std::from_chars(c.data() + 1, c.data() + c.size(), value, 16);
+  if (ec != std::errc() || end != c.data() + c.size() || value == 0) {
+    return Invalid("'cursor' is not a cursor this route issued");
   }
   return value;
 }

@@ -27,6 +27,8 @@ using Json = nlohmann::json;
 // An id: a JSON integer in 1..INT64_MAX.
 [[nodiscard]] Result<std::int64_t> RequireId(const Json& object, std::string_view field);
 [[nodiscard]] Result<std::optional<std::int64_t>> OptionalId(const Json& object, std::string_view field);
+// Any JSON integer that fits int64 (ranges are the domain's to check).
+[[nodiscard]] Result<std::int64_t> RequireInt(const Json& object, std::string_view field);
 // Money: a JSON integer >= min (INVALID_AMOUNT if below or beyond int64).
 [[nodiscard]] Result<Money> RequireMoney(const Json& object, std::string_view field, Money min);
 
@@ -38,6 +40,11 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
 // An integer query parameter within [lo, hi], or `fallback` when absent.
 [[nodiscard]] Result<std::int64_t> QueryInt(std::string_view query, std::string_view name,
                                             std::int64_t fallback, std::int64_t lo, std::int64_t hi);
+
+// Opaque page cursors: a tag letter and a hex number ("p1f").
+std::string EncodeCursor(char tag, std::uint64_t value);
+// 0 when absent; INVALID_REQUEST when not a cursor with this tag.
+[[nodiscard]] Result<std::uint64_t> DecodeCursor(char tag, const std::optional<std::string>& cursor);
 
 HttpResponse JsonResponse(int status, const Json& body);
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);

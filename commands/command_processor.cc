@@ -24,14 +24,6 @@ bool DecodeIdempotencyPayload(std::string_view payload, std::string_view* reques
   return in.Bytes(request) && in.Bytes(rendering) && in.empty();
 }
 
-std::string_view CommandName(const Command& command) {
-  struct Visitor {
-    std::string_view operator()(const RegisterUser&) const { return "RegisterUser"; }
-    std::string_view operator()(const ChargePoints&) const { return "ChargePoints"; }
-  };
-  return std::visit(Visitor{}, command);
-}
-
 }  // namespace
 
 CommandProcessor::CommandProcessor(EventStore& store, const Clock& clock,

@@ -1,13 +1,17 @@
 // commands/commands.h
-// What clients ask for (commands) and what they get back when it is done
-// (replies). Commands are validated for shape by the API before they get
-// here; business rules are decided in domain/.
+// What clients ask for (commands) and what they get back once it is done
+// (replies). The API checks shapes before a command gets here; business
+// rules are decided in domain/.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "domain/catalog.h"
+#include "domain/coupon.h"
 #include "domain/ids.h"
+#include "domain/views.h"
 
 namespace eventmart {
 
@@ -20,7 +24,41 @@ struct ChargePoints {
   Money amount = 0;
 };
 
-using Command = std::variant<RegisterUser, ChargePoints>;
+struct CreateProduct {
+  NewProduct product;
+};
+
+struct RestockOption {
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  Quantity quantity = 0;
+};
+
+struct CreateCoupon {
+  NewCoupon coupon;
+};
+
+struct IssueCoupon {
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+};
+
+struct AddCartItem {
+  UserId user_id = 0;
+  ProductId product_id = 0;
+  std::optional<OptionId> option_id;  // may be left out for a one-option product
+  Quantity quantity = 0;
+};
+
+struct RemoveCartItem {
+  UserId user_id = 0;
+  OptionId option_id = 0;
+};
+
+using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockOption, CreateCoupon, IssueCoupon,
+                             AddCartItem, RemoveCartItem>;
+
+std::string_view CommandName(const Command& command);
 
 struct UserReply {
   UserId user_id = 0;
@@ -32,6 +70,8 @@ struct BalanceReply {
   Money balance = 0;
 };
 
-using Reply = std::variant<UserReply, BalanceReply>;
+struct NoContentReply {};
+
+using Reply = std::variant<UserReply, BalanceReply, ProductView, CouponView, UserCouponView, CartView, NoContentReply>;
 
 }  // namespace eventmart

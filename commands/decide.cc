@@ -1,31 +1,25 @@
 #include "commands/decide.h"
 
-#include "domain/errors.h"
+#include "commands/decide_internal.h"
 
 namespace eventmart {
-namespace {
 
-Result<Decision> DecideOne(const WriteModel& model, const RegisterUser& c, const DecideContext&) {
-  auto event = DecideRegisterUser(model.NextUserId(), c.name);
-  if (!event) return Fail(event.error());
-  Reply reply = UserReply{.user_id = event->user_id, .name = event->name};
-  return Decision{.events = {std::move(*event)}, .reply = std::move(reply)};
+std::string_view CommandName(const Command& command) {
+  struct Visitor {
+    std::string_view operator()(const RegisterUser&) const { return "RegisterUser"; }
+    std::string_view operator()(const ChargePoints&) const { return "ChargePoints"; }
+    std::string_view operator()(const CreateProduct&) const { return "CreateProduct"; }
+    std::string_view operator()(const RestockOption&) const { return "RestockOption"; }
+    std::string_view operator()(const CreateCoupon&) const { return "CreateCoupon"; }
+    std::string_view operator()(const IssueCoupon&) const { return "IssueCoupon"; }
+    std::string_view operator()(const AddCartItem&) const { return "AddCartItem"; }
+    std::string_view operator()(const RemoveCartItem&) const { return "RemoveCartItem"; }
+  };
+  return std::visit(Visitor{}, command);
 }
-
-Result<Decision> DecideOne(const WriteModel& model, const ChargePoints& c, const DecideContext& ctx) {
-  if (!model.HasUser(c.user_id)) return Fail(DomainErrc::kUserNotFound);
-  const AccountEntry* account = model.FindAccount(c.user_id);
-  auto event = DecideCharge(account ? account->state : AccountState{}, c.user_id, c.amount,
-                            ctx.max_balance);
-  if (!event) return Fail(event.error());
-  Reply reply = BalanceReply{.user_id = c.user_id, .balance = event->balance_after};
-  return Decision{.events = {*event}, .reply = std::move(reply)};
-}
-
-}  // namespace
 
 Result<Decision> Decide(const WriteModel& model, const Command& command, const DecideContext& context) {
-  return std::visit([&](const auto& c) { return DecideOne(model, c, context); }, command);
+  return std::visit([&](const auto& c) { return decide_internal::DecideOne(model, c, context); }, command);
 }
 
 }  // namespace eventmart

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "domain/ids.h"
 
@@ -45,7 +46,127 @@ struct PointsCharged {
   }
 };
 
-using DomainEvent = std::variant<UserRegistered, PointsCharged>;
+struct ProductOption {
+  OptionId option_id = 0;
+  std::string name;
+  Money price = 0;
+  Quantity stock = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("optionId", s.option_id);
+    v("name", s.name);
+    v("price", s.price);
+    v("stock", s.stock);
+  }
+};
+
+struct ProductCreated {
+  static constexpr std::string_view kType = "product.ProductCreated";
+  static constexpr std::uint32_t kVersion = 1;
+  ProductId product_id = 0;
+  std::string name;
+  std::vector<ProductOption> options;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("name", s.name);
+    v("options", s.options);
+  }
+};
+
+struct StockRestocked {
+  static constexpr std::string_view kType = "product.StockRestocked";
+  static constexpr std::uint32_t kVersion = 1;
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  Quantity quantity = 0;
+  Quantity stock_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("quantity", s.quantity);
+    v("stockAfter", s.stock_after);
+  }
+};
+
+struct CouponCreated {
+  static constexpr std::string_view kType = "coupon.CouponCreated";
+  static constexpr std::uint32_t kVersion = 1;
+  CouponId coupon_id = 0;
+  std::string name;
+  std::string discount_type;  // "FIXED" or "RATE"
+  std::int64_t discount_value = 0;
+  Quantity total_quantity = 0;
+  TimeMs expires_at_ms = 0;  // 0: issued coupons never expire
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("name", s.name);
+    v("discountType", s.discount_type);
+    v("discountValue", s.discount_value);
+    v("totalQuantity", s.total_quantity);
+    v("expiresAtMs", s.expires_at_ms);
+  }
+};
+
+struct CouponIssued {
+  static constexpr std::string_view kType = "coupon.CouponIssued";
+  static constexpr std::uint32_t kVersion = 1;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  UserCouponId user_coupon_id = 0;
+  TimeMs issued_at_ms = 0;
+  Quantity remaining_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("userCouponId", s.user_coupon_id);
+    v("issuedAtMs", s.issued_at_ms);
+    v("remainingAfter", s.remaining_after);
+  }
+};
+
+struct CartItemAdded {
+  static constexpr std::string_view kType = "cart.CartItemAdded";
+  static constexpr std::uint32_t kVersion = 1;
+  UserId user_id = 0;
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  Quantity quantity = 0;
+  Quantity quantity_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("quantity", s.quantity);
+    v("quantityAfter", s.quantity_after);
+  }
+};
+
+struct CartItemRemoved {
+  static constexpr std::string_view kType = "cart.CartItemRemoved";
+  static constexpr std::uint32_t kVersion = 1;
+  UserId user_id = 0;
+  OptionId option_id = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("optionId", s.option_id);
+  }
+};
+
+using DomainEvent = std::variant<UserRegistered, PointsCharged, ProductCreated, StockRestocked, CouponCreated,
+                                 CouponIssued, CartItemAdded, CartItemRemoved>;
 
 // The stream an event belongs to.
 std::string StreamOf(const DomainEvent& event);

@@ -10,10 +10,22 @@
 namespace eventmart {
 
 using UserId = std::int64_t;
+using ProductId = std::int64_t;
+using OptionId = std::int64_t;
+using CouponId = std::int64_t;
+using UserCouponId = std::int64_t;
 using Money = std::int64_t;
+using Quantity = std::int64_t;
 using TimeMs = std::int64_t;
 
 inline constexpr Money kDefaultMaxBalance = 10'000'000;
+
+// Limits that keep every sum and product of money and quantities far from
+// int64 overflow (price * quantity * lines < 2^63).
+inline constexpr Money kMaxPrice = 1'000'000'000;
+inline constexpr Quantity kMaxStock = 1'000'000'000;
+inline constexpr Quantity kMaxLineQuantity = 1'000'000;
+inline constexpr Quantity kMaxCouponQuantity = 100'000'000;
 
 // Stream names are "<category>-<id>", e.g. "account-42". The category is what
 // the Kafka topic and `replay --category` use.

@@ -4,13 +4,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "domain/fields.h"
 #include "domain/time_format.h"
 
 namespace eventmart {
 namespace {
-
-template <class T>
-concept HasFields = requires(T& t) { T::Fields(t, [](std::string_view, auto&, std::uint32_t = 1) {}); };
 
 template <class T>
 nlohmann::json ToJson(const T& value);

@@ -53,24 +53,30 @@ std::optional<HistoryEntry> DecodeEntry(std::string_view bytes, GlobalPosition p
 
 }  // namespace
 
+namespace {
+
+struct BalanceFolder {
+  const RecordedEventView& view;
+  ReadModelWriter& out;
+  void operator()(const UserRegistered& e) {
+    out.Put(Key('u', e.user_id), e.name);
+    out.Put(Key('b', e.user_id), EncodeMoney(0));
+  }
+  void operator()(const PointsCharged& e) {
+    out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
+    out.Put(HistoryKey(e.user_id, view.position),
+            EncodeEntry({.type = HistoryType::kCharge, .amount = e.amount,
+                         .balance_after = e.balance_after, .order_id = 0,
+                         .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
+  }
+  void operator()(const auto&) {}  // not about balances
+};
+
+}  // namespace
+
 void BalanceProjection::Apply(const RecordedEventView& view, const DomainEvent& event,
                               ReadModelWriter& out) {
-  struct Visitor {
-    const RecordedEventView& view;
-    ReadModelWriter& out;
-    void operator()(const UserRegistered& e) {
-      out.Put(Key('u', e.user_id), e.name);
-      out.Put(Key('b', e.user_id), EncodeMoney(0));
-    }
-    void operator()(const PointsCharged& e) {
-      out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
-      out.Put(HistoryKey(e.user_id, view.position),
-              EncodeEntry({.type = HistoryType::kCharge, .amount = e.amount,
-                           .balance_after = e.balance_after, .order_id = 0,
-                           .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
-    }
-  };
-  std::visit(Visitor{view, out}, event);
+  std::visit(BalanceFolder{view, out}, event);
 }
 
 std::optional<std::string> BalanceQueries::UserName(UserId user) const {

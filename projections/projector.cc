@@ -1,6 +1,7 @@
 #include "projections/projector.h"
 
-#include <rocksdb/write_batch.h>
+#include <rocksdb/comparator.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <algorithm>
 
@@ -77,10 +78,10 @@ void Projector::Run() {
 Result<std::size_t> Projector::Step(std::size_t max_events) {
   GlobalPosition from = position() + 1;
   if (from > log_.LastPosition()) return std::size_t{0};
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true);
   std::vector<ReadModelWriter> writers;
   writers.reserve(projections_.size());
-  for (const auto& p : projections_) writers.emplace_back(batch, std::string(p->name()) + "/");
+  for (const auto& p : projections_) writers.emplace_back(batch, views_.db(), std::string(p->name()) + "/");
   GlobalPosition last = 0;
   Error decode_error;
   auto scanned = log_.Scan({.from = from, .limit = max_events}, [&](const RecordedEventView& view) {

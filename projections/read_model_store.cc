@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -15,6 +16,13 @@ void ReadModelWriter::Put(std::string_view key, std::string_view value) {
 }
 
 void ReadModelWriter::Delete(std::string_view key) { batch_.Delete(Key(key)); }
+
+std::optional<std::string> ReadModelWriter::Get(std::string_view key) const {
+  std::string value;
+  auto s = batch_.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), Key(key), &value);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
 
 std::string ReadModelWriter::Key(std::string_view key) const {
   std::string full = prefix_;
@@ -81,6 +89,8 @@ Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
   if (!s.ok()) return Fail(StoreErrc::kIoError, "read model write: " + s.ToString());
   return {};
 }
+
+Result<void> ReadModelStore::Write(rocksdb::WriteBatchWithIndex& batch) { return Write(*batch.GetWriteBatch()); }
 
 Result<void> ReadModelStore::DropPrefix(std::string_view prefix) {
   std::string begin(prefix);

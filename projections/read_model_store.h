@@ -20,23 +20,27 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
+class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace eventmart {
 
 class ReadModelStore;
 
-// Puts and deletes for one projection, added to a shared batch.
+// Puts and deletes for one projection, added to a shared batch. Get reads
+// through the batch, so a projection sees its own changes not yet written.
 class ReadModelWriter {
  public:
-  ReadModelWriter(rocksdb::WriteBatch& batch, std::string prefix)
-      : batch_(batch), prefix_(std::move(prefix)) {}
+  ReadModelWriter(rocksdb::WriteBatchWithIndex& batch, rocksdb::DB* db, std::string prefix)
+      : batch_(batch), db_(db), prefix_(std::move(prefix)) {}
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  std::optional<std::string> Get(std::string_view key) const;
 
  private:
   std::string Key(std::string_view key) const;
-  rocksdb::WriteBatch& batch_;
+  rocksdb::WriteBatchWithIndex& batch_;
+  rocksdb::DB* db_;
   std::string prefix_;
 };
 
@@ -65,6 +69,7 @@ class ReadModelStore {
   ~ReadModelStore();
 
   [[nodiscard]] Result<void> Write(rocksdb::WriteBatch& batch);
+  [[nodiscard]] Result<void> Write(rocksdb::WriteBatchWithIndex& batch);
   // Removes every key under `prefix` (a projection being rebuilt).
   [[nodiscard]] Result<void> DropPrefix(std::string_view prefix);
 

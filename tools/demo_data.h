@@ -7,7 +7,7 @@
 namespace eventmart::cli {
 
 // Decides each demo command through the processor and waits for it.
-[[nodiscard]] Result<void> SeedDemoData(CommandProcessor& processor);
+[[nodiscard]] Result<void> SeedDemoData(CommandProcessor& processor, TimeMs now_ms);
 
 // Submits one command and blocks until it is durable.
 [[nodiscard]] Result<Reply> SubmitAndWait(CommandProcessor& processor, Command command);

@@ -8,19 +8,13 @@
 #include "api/http_server.h"
 #include "commands/command_processor.h"
 #include "eventstore/rocks_event_store.h"
-#include "projections/balance_projection.h"
+#include "projections/all_projections.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
-
-std::vector<std::unique_ptr<Projection>> AllProjections() {
-  std::vector<std::unique_ptr<Projection>> out;
-  out.push_back(std::make_unique<BalanceProjection>());
-  return out;
-}
 
 int Serve(const ServeOptions& options) {
   auto listen = ParseHostPort(options.listen);
@@ -51,14 +45,17 @@ int Serve(const ServeOptions& options) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
   }
+  if (options.admin_token.empty()) {
+    spdlog::warn("no admin token set (--admin-token or EVENTMART_ADMIN_TOKEN): admin routes will answer 401");
+  }
   if (options.demo && (*store)->LastPosition() == 0) {
-    if (auto seeded = SeedDemoData(processor); !seeded) {
+    if (auto seeded = SeedDemoData(processor, clock.NowMs()); !seeded) {
       spdlog::error("demo data: {}", seeded.error().Describe());
       return kExitFailure;
     }
     spdlog::info("demo data loaded");
   }
-  App app{**store, processor, projector, **views, {.admin_token = options.admin_token}};
+  App app{**store, processor, projector, **views, clock, {.admin_token = options.admin_token}};
   Router router = MakeRouter(app);
   HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
   auto port = server.Start();

@@ -1,7 +1,4 @@
 // Balances: read, charge, history.
-#include <charconv>
-#include <cstdio>
-
 #include "api/app.h"
 #include "api/json_io.h"
 #include "domain/errors.h"
@@ -10,24 +7,6 @@
 
 namespace eventmart {
 namespace {
-
-std::string EncodeCursor(GlobalPosition before) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "h%llx", static_cast<unsigned long long>(before));
-  return buf;
-}
-
-Result<GlobalPosition> DecodeCursor(const std::optional<std::string>& cursor) {
-  if (!cursor) return GlobalPosition{0};
-  GlobalPosition value = 0;
-  const std::string& c = *cursor;
-  if (c.size() < 2 || c[0] != 'h') return Fail(DomainErrc::kInvalidRequest, "'cursor' is not valid");
-  auto [end, ec] = std::from_chars(c.data() + 1, c.data() + c.size(), value, 16);
-  if (ec != std::errc() || end != c.data() + c.size() || value == 0) {
-    return Fail(DomainErrc::kInvalidRequest, "'cursor' is not a cursor this server issued");
-  }
-  return value;
-}
 
 Json HistoryItem(const HistoryEntry& e) {
   Json item = {{"type", e.type == HistoryType::kCharge ? "CHARGE" : "PAYMENT"},
@@ -72,7 +51,7 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
   if (!user) return respond(ErrorResponse(user.error()));
   auto limit = QueryInt(req.query, "limit", 20, 1, 100);
   if (!limit) return respond(ErrorResponse(limit.error()));
-  auto before = DecodeCursor(QueryParam(req.query, "cursor"));
+  auto before = DecodeCursor('h', QueryParam(req.query, "cursor"));
   if (!before) return respond(ErrorResponse(before.error()));
   RunQuery(app, std::move(respond), std::move(post), [&app, id = *user, limit = *limit, before = *before] {
     BalanceQueries queries(app.views.Reader(BalanceProjection::kName));
@@ -80,7 +59,7 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
     auto page = queries.History(id, static_cast<std::size_t>(limit), before);
     Json items = Json::array();
     for (const auto& e : page.items) items.push_back(HistoryItem(e));
-    Json next = page.next_before == 0 ? Json(nullptr) : Json(EncodeCursor(page.next_before));
+    Json next = page.next_before == 0 ? Json(nullptr) : Json(EncodeCursor('h', page.next_before));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

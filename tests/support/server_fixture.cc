@@ -17,11 +17,9 @@ TestServer::TestServer(std::string dir, ServerConfig config) : dir_(std::move(di
   views_ = Must(ReadModelStore::Open(dir_ + "/views"), "open views");
   processor_ = std::make_unique<CommandProcessor>(*store_, clock_, CommandProcessorOptions{.max_balance = config.max_balance});
   Must(processor_->Start(), "start processor");
-  std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<BalanceProjection>());
-  projector_ = std::make_unique<Projector>(*store_, *views_, std::move(projections));
+  projector_ = std::make_unique<Projector>(*store_, *views_, AllProjections());
   if (auto started = projector_->Start(); !started) throw std::runtime_error(started.error().Describe());
-  app_ = std::make_unique<App>(App{*store_, *processor_, *projector_, *views_, {.admin_token = config.admin_token}});
+  app_ = std::make_unique<App>(App{*store_, *processor_, *projector_, *views_, clock_, {.admin_token = config.admin_token}});
   router_ = std::make_unique<Router>(MakeRouter(*app_));
   server_ = std::make_unique<HttpServer>(*router_, HttpServerOptions{.host = "127.0.0.1", .port = 0, .threads = 2,
                                                                      .read_timeout = config.read_timeout});

@@ -8,7 +8,7 @@
 #include "api/app.h"
 #include "api/http_server.h"
 #include "eventstore/rocks_event_store.h"
-#include "projections/balance_projection.h"
+#include "projections/all_projections.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 

@@ -1,0 +1,58 @@
+#include "api/render.h"
+
+#include "domain/time_format.h"
+
+namespace eventmart {
+
+Json TimeOrNull(TimeMs ms) { return ms == 0 ? Json(nullptr) : Json(FormatTime(ms)); }
+
+Json ProductJson(const ProductView& p, bool with_options) {
+  Quantity stock = p.TotalStock();
+  Json j = {{"productId", p.product_id}, {"name", p.name}, {"price", p.LowestPrice()},
+            {"stock", stock}, {"soldOut", stock == 0}};
+  if (with_options) {
+    Json options = Json::array();
+    for (const auto& o : p.options) {
+      options.push_back({{"optionId", o.option_id}, {"name", o.name}, {"price", o.price}, {"stock", o.stock}});
+    }
+    j["options"] = std::move(options);
+  }
+  return j;
+}
+
+Json CouponJson(const CouponView& c) {
+  return {{"couponId", c.coupon_id},
+          {"name", c.name},
+          {"discountType", DiscountTypeName(c.type)},
+          {"discountValue", c.value},
+          {"totalQuantity", c.total_quantity},
+          {"remainingQuantity", c.remaining_quantity},
+          {"expiresAt", TimeOrNull(c.expires_at_ms)}};
+}
+
+Json UserCouponJson(const UserCouponView& h) {
+  return {{"userCouponId", h.user_coupon_id},
+          {"couponId", h.coupon.coupon_id},
+          {"userId", h.user_id},
+          {"name", h.coupon.name},
+          {"discountType", DiscountTypeName(h.coupon.type)},
+          {"discountValue", h.coupon.value},
+          {"status", UserCouponStatusName(h.status)},
+          {"issuedAt", FormatTime(h.issued_at_ms)},
+          {"expiresAt", TimeOrNull(h.coupon.expires_at_ms)}};
+}
+
+Json CartJson(const CartView& cart) {
+  Json items = Json::array();
+  for (const auto& line : cart.items) {
+    items.push_back({{"productId", line.product_id},
+                     {"optionId", line.option_id},
+                     {"name", line.name},
+                     {"optionName", line.option_name},
+                     {"unitPrice", line.unit_price},
+                     {"quantity", line.quantity}});
+  }
+  return {{"userId", cart.user_id}, {"items", std::move(items)}, {"totalAmount", cart.TotalAmount()}};
+}
+
+}  // namespace eventmart

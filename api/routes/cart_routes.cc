@@ -1,0 +1,59 @@
+// Carts: add to a line, read with total, remove a line.
+#include "api/app.h"
+#include "api/json_io.h"
+#include "api/render.h"
+#include "domain/cart.h"
+#include "domain/errors.h"
+#include "projections/balance_projection.h"
+#include "projections/cart_projection.h"
+
+namespace eventmart {
+namespace {
+
+void AddItemRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  auto body = ParseObject(req.body);
+  if (!body) return respond(ErrorResponse(body.error()));
+  auto product = RequireId(*body, "productId");
+  if (!product) return respond(ErrorResponse(product.error()));
+  auto option = OptionalId(*body, "optionId");
+  if (!option) return respond(ErrorResponse(option.error()));
+  auto quantity = RequireInt(*body, "quantity");
+  if (!quantity) return respond(ErrorResponse(quantity.error()));
+  if (auto valid = ValidateCartQuantity(*quantity); !valid) return respond(ErrorResponse(valid.error()));
+  RunCommand(app, req, AddCartItem{.user_id = *user, .product_id = *product, .option_id = *option, .quantity = *quantity},
+             [](const Reply& r) { return JsonResponse(200, CartJson(std::get<CartView>(r))); }, std::move(respond));
+}
+
+void GetCartRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user] {
+    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
+      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    }
+    CartQueries carts(app.views.Reader(CartProjection::kName), app.views.Reader(CatalogProjection::kName));
+    return JsonResponse(200, CartJson(carts.Cart(user)));
+  });
+}
+
+void RemoveItemRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto user = ParseIdSegment(params[0]);
+  if (!user) return respond(ErrorResponse(user.error()));
+  auto option = ParseIdSegment(params[1]);
+  if (!option) return respond(ErrorResponse(option.error()));
+  RunCommand(app, req, RemoveCartItem{.user_id = *user, .option_id = *option},
+             [](const Reply&) { return HttpResponse{.status = 204, .body = {}}; }, std::move(respond));
+}
+
+}  // namespace
+
+void AddCartRoutes(Router& router, App& app) {
+  using namespace std::placeholders;
+  router.Add("POST", "/api/v1/users/{}/cart/items", std::bind(AddItemRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/users/{}/cart", std::bind(GetCartRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("DELETE", "/api/v1/users/{}/cart/items/{}", std::bind(RemoveItemRoute, std::ref(app), _1, _2, _3, _4));
+}
+
+}  // namespace eventmart

@@ -1,0 +1,102 @@
+// Coupons: create (admin), issue first come first served, read, list held.
+#include "api/app.h"
+#include "api/json_io.h"
+#include "api/render.h"
+#include "domain/errors.h"
+#include "domain/time_format.h"
+#include "projections/balance_projection.h"
+#include "projections/coupon_projection.h"
+
+namespace eventmart {
+namespace {
+
+Result<NewCoupon> ParseNewCoupon(std::string_view body) {
+  auto j = ParseObject(body);
+  if (!j) return Fail(j.error());
+  auto name = RequireString(*j, "name");
+  if (!name) return Fail(name.error());
+  auto type_name = RequireString(*j, "discountType");
+  if (!type_name) return Fail(type_name.error());
+  auto type = ParseDiscountType(*type_name);
+  if (!type) return Fail(DomainErrc::kInvalidRequest, "'discountType' must be FIXED or RATE");
+  // A FIXED value is money (out of range: INVALID_AMOUNT); a RATE is a percentage.
+  auto value = *type == DiscountType::kFixed ? RequireMoney(*j, "discountValue", 1) : RequireInt(*j, "discountValue");
+  if (!value) return Fail(value.error());
+  auto total = RequireInt(*j, "totalQuantity");
+  if (!total) return Fail(total.error());
+  NewCoupon coupon{.name = std::move(*name), .type = *type, .value = *value, .total_quantity = *total,
+                   .expires_at_ms = 0};
+  if (auto it = j->find("expiresAt"); it != j->end() && !it->is_null()) {
+    auto at = it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
+    if (!at) return Fail(DomainErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
+    coupon.expires_at_ms = *at;
+  }
+  if (auto valid = ValidateNewCoupon(coupon); !valid) return Fail(valid.error());
+  return coupon;
+}
+
+void CreateCouponRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+  auto coupon = ParseNewCoupon(req.body);
+  if (!coupon) return respond(ErrorResponse(coupon.error()));
+  if (!IsAdmin(app, req)) {
+    return respond(ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'"));
+  }
+  RunCommand(app, req, CreateCoupon{std::move(*coupon)},
+             [](const Reply& r) { return JsonResponse(201, CouponJson(std::get<CouponView>(r))); },
+             std::move(respond));
+}
+
+void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto coupon = ParseIdSegment(params[0]);
+  if (!coupon) return respond(ErrorResponse(coupon.error()));
+  auto body = ParseObject(req.body);
+  if (!body) return respond(ErrorResponse(body.error()));
+  auto user = RequireId(*body, "userId");
+  if (!user) return respond(ErrorResponse(user.error()));
+  RunCommand(app, req, IssueCoupon{.coupon_id = *coupon, .user_id = *user},
+             [](const Reply& r) { return JsonResponse(201, UserCouponJson(std::get<UserCouponView>(r))); },
+             std::move(respond));
+}
+
+void GetCouponRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+  auto id = ParseIdSegment(params[0]);
+  if (!id) return respond(ErrorResponse(id.error()));
+  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+    auto coupon = CouponQueries(app.views.Reader(CouponProjection::kName)).FindCoupon(id);
+    if (!coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
+    return JsonResponse(200, CouponJson(*coupon));
+  });
+}
+
+void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
+  auto user_text = QueryParam(req.query, "userId");
+  if (!user_text) return respond(ErrorResponse(400, "INVALID_REQUEST", "'userId' is required"));
+  auto user = ParseIdSegment(*user_text);
+  if (!user) return respond(ErrorResponse(user.error()));
+  auto status = QueryParam(req.query, "status");
+  if (status && *status != "ALL" && *status != "ISSUED") {
+    return respond(ErrorResponse(400, "INVALID_REQUEST", "'status' must be ISSUED or ALL"));
+  }
+  bool all = status == "ALL";
+  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user, all] {
+    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
+      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    }
+    auto held = CouponQueries(app.views.Reader(CouponProjection::kName)).HeldBy(user, all, app.clock.NowMs());
+    Json items = Json::array();
+    for (const auto& h : held) items.push_back(UserCouponJson(h));
+    return JsonResponse(200, {{"items", std::move(items)}});
+  });
+}
+
+}  // namespace
+
+void AddCouponRoutes(Router& router, App& app) {
+  using namespace std::placeholders;
+  router.Add("POST", "/api/v1/admin/coupons", std::bind(CreateCouponRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/coupons/{}/issue", std::bind(IssueCouponRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/coupons/{}", std::bind(GetCouponRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/coupons", std::bind(ListHeldRoute, std::ref(app), _1, _2, _3, _4));
+}
+
+}  // namespace eventmart

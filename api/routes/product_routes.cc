@@ -1,0 +1,129 @@
+// Products: create and restock (admin), list and read.
+#include "api/app.h"
+#include "api/json_io.h"
+#include "api/render.h"
+#include "domain/errors.h"
+#include "projections/catalog_projection.h"
+
+namespace eventmart {
+namespace {
+
+HttpResponse Unauthorized() {
+  return ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'");
+}
+
+Result<NewOption> ParseOption(const Json& j, std::string default_name) {
+  if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each option must be an object");
+  NewOption option{.name = std::move(default_name), .price = 0, .stock = 0};
+  if (j.contains("name")) {
+    auto name = RequireString(j, "name");
+    if (!name) return Fail(name.error());
+    option.name = std::move(*name);
+  } else if (option.name.empty()) {
+    return Fail(DomainErrc::kInvalidRequest, "'name' must be a string");
+  }
+  auto price = RequireMoney(j, "price", 0);
+  if (!price) return Fail(price.error());
+  auto stock = RequireInt(j, "stock");
+  if (!stock) return Fail(stock.error());
+  option.price = *price;
+  option.stock = *stock;
+  return option;
+}
+
+// {"name", "options": [...]} or the shorthand {"name", "price", "stock"}.
+Result<NewProduct> ParseNewProduct(std::string_view body) {
+  auto j = ParseObject(body);
+  if (!j) return Fail(j.error());
+  auto name = RequireString(*j, "name");
+  if (!name) return Fail(name.error());
+  NewProduct product{.name = std::move(*name), .options = {}};
+  if (auto it = j->find("options"); it != j->end()) {
+    if (!it->is_array()) return Fail(DomainErrc::kInvalidRequest, "'options' must be an array");
+    if (j->contains("price") || j->contains("stock")) {
+      return Fail(DomainErrc::kInvalidRequest, "give either 'options' or 'price' and 'stock', not both");
+    }
+    for (const auto& item : *it) {
+      auto option = ParseOption(item, "");
+      if (!option) return Fail(option.error());
+      product.options.push_back(std::move(*option));
+    }
+  } else {
+    auto option = ParseOption(*j, "default");
+    if (!option) return Fail(option.error());
+    option->name = "default";
+    product.options.push_back(std::move(*option));
+  }
+  if (auto valid = ValidateNewProduct(product); !valid) return Fail(valid.error());
+  return product;
+}
+
+HttpResponse ProductResponse(int status, const Reply& reply) {
+  return JsonResponse(status, ProductJson(std::get<ProductView>(reply), /*with_options=*/true));
+}
+
+void CreateProductRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+  auto product = ParseNewProduct(req.body);
+  if (!product) return respond(ErrorResponse(product.error()));
+  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  RunCommand(app, req, CreateProduct{std::move(*product)},
+             [](const Reply& r) { return ProductResponse(201, r); }, std::move(respond));
+}
+
+void RestockRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto product = ParseIdSegment(params[0]);
+  if (!product) return respond(ErrorResponse(product.error()));
+  auto option = ParseIdSegment(params[1]);
+  if (!option) return respond(ErrorResponse(option.error()));
+  auto body = ParseObject(req.body);
+  if (!body) return respond(ErrorResponse(body.error()));
+  auto quantity = RequireInt(*body, "quantity");
+  if (!quantity) return respond(ErrorResponse(quantity.error()));
+  if (auto valid = ValidateRestockQuantity(*quantity); !valid) return respond(ErrorResponse(valid.error()));
+  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  RunCommand(app, req, RestockOption{.product_id = *product, .option_id = *option, .quantity = *quantity},
+             [](const Reply& r) { return ProductResponse(200, r); }, std::move(respond));
+}
+
+void ListProductsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
+  auto limit = QueryInt(req.query, "limit", 20, 1, 100);
+  if (!limit) return respond(ErrorResponse(limit.error()));
+  auto after = DecodeCursor('p', QueryParam(req.query, "cursor"));
+  if (!after) return respond(ErrorResponse(after.error()));
+  auto sold_out = QueryParam(req.query, "includeSoldOut");
+  if (sold_out && *sold_out != "true" && *sold_out != "false") {
+    return respond(ErrorResponse(400, "INVALID_REQUEST", "'includeSoldOut' must be true or false"));
+  }
+  bool include_sold_out = sold_out == "true";
+  RunQuery(app, std::move(respond), std::move(post), [&app, limit = *limit, after = *after, include_sold_out] {
+    CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
+    auto page = catalog.List(static_cast<ProductId>(after), static_cast<std::size_t>(limit), include_sold_out);
+    Json items = Json::array();
+    for (const auto& p : page.items) items.push_back(ProductJson(p, /*with_options=*/false));
+    Json next = page.next_after == 0 ? Json(nullptr) : Json(EncodeCursor('p', static_cast<std::uint64_t>(page.next_after)));
+    return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
+  });
+}
+
+void GetProductRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+  auto id = ParseIdSegment(params[0]);
+  if (!id) return respond(ErrorResponse(id.error()));
+  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+    auto product = CatalogQueries(app.views.Reader(CatalogProjection::kName)).FindProduct(id);
+    if (!product) return ErrorResponse(Error{DomainErrc::kProductNotFound, {}});
+    return JsonResponse(200, ProductJson(*product, /*with_options=*/true));
+  });
+}
+
+}  // namespace
+
+void AddProductRoutes(Router& router, App& app) {
+  using namespace std::placeholders;
+  router.Add("POST", "/api/v1/admin/products", std::bind(CreateProductRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/admin/products/{}/options/{}/restock",
+             std::bind(RestockRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/products", std::bind(ListProductsRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/products/{}", std::bind(GetProductRoute, std::ref(app), _1, _2, _3, _4));
+}
+
+}  // namespace eventmart

@@ -1,0 +1,61 @@
+// domain/views.h
+// What clients are shown of products, coupons and carts. Command replies
+// (built from the write model) and queries (built from read models) return
+// the same shapes, so the API renders them one way.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "domain/coupon.h"
+#include "domain/events.h"
+
+namespace eventmart {
+
+struct ProductView {
+  ProductId product_id = 0;
+  std::string name;
+  std::vector<ProductOption> options;  // stock = what can still be ordered
+
+  Money LowestPrice() const;
+  Quantity TotalStock() const;
+};
+
+struct CouponView {
+  CouponId coupon_id = 0;
+  std::string name;
+  DiscountType type = DiscountType::kFixed;
+  std::int64_t value = 0;
+  Quantity total_quantity = 0;
+  Quantity remaining_quantity = 0;
+  TimeMs expires_at_ms = 0;  // 0: never
+};
+
+enum class UserCouponStatus { kIssued, kReserved, kUsed, kExpired };
+std::string_view UserCouponStatusName(UserCouponStatus status);
+
+struct UserCouponView {
+  UserCouponId user_coupon_id = 0;
+  UserId user_id = 0;
+  CouponView coupon;
+  UserCouponStatus status = UserCouponStatus::kIssued;
+  TimeMs issued_at_ms = 0;
+};
+
+struct CartLineView {
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  std::string name;         // the product's
+  std::string option_name;
+  Money unit_price = 0;
+  Quantity quantity = 0;
+};
+
+struct CartView {
+  UserId user_id = 0;
+  std::vector<CartLineView> items;
+
+  Money TotalAmount() const;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,161 @@
+// eventstore/fields_codec.h
+// Binary encoding of any type with a Fields() list (domain/fields.h):
+// cereal portable binary, field by field. Used for event bodies and for
+// read-model records. Decoding bounds-checks every length against the
+// bytes that are left, so corrupt input fails with kCorruption and never
+// allocates what a broken length claims.
+#pragma once
+
+#include <cereal/archives/portable_binary.hpp>
+
+#include <istream>
+#include <ostream>
+#include <streambuf>
+#include <string>
+#include <string_view>
+
+#include "domain/fields.h"
+#include "domain/result.h"
+#include "eventstore/store_errors.h"
+
+namespace eventmart {
+namespace fields_internal {
+
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string* out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_->push_back(static_cast<char>(c));
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_->append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string* out_;
+};
+
+class MemorySource : public std::streambuf {
+ public:
+  explicit MemorySource(std::string_view in) {
+    char* p = const_cast<char*>(in.data());
+    setg(p, p, p + in.size());
+  }
+  std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
+};
+
+struct Corrupt {
+  const char* what;
+};
+
+class Writer {
+ public:
+  explicit Writer(cereal::PortableBinaryOutputArchive& ar) : ar_(ar) {}
+
+  template <class T>
+  void operator()(std::string_view, const T& field, std::uint32_t /*since*/ = 1) {
+    Write(field);
+  }
+
+  template <class T>
+  void Write(const T& v) {
+    if constexpr (HasFields<T>) {
+      T::Fields(v, *this);
+    } else if constexpr (IsVector<T>::value) {
+      ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
+      for (const auto& item : v) Write(item);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
+      if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));
+    } else {
+      ar_(v);
+    }
+  }
+
+ private:
+  cereal::PortableBinaryOutputArchive& ar_;
+};
+
+class Reader {
+ public:
+  Reader(cereal::PortableBinaryInputArchive& ar, const MemorySource& source, std::uint32_t version)
+      : ar_(ar), source_(source), version_(version) {}
+
+  template <class T>
+  void operator()(std::string_view, T& field, std::uint32_t since = 1) {
+    if (since <= version_) Read(field);  // newer fields keep their defaults
+  }
+
+  template <class T>
+  void Read(T& v) {
+    if constexpr (HasFields<T>) {
+      T::Fields(v, *this);
+    } else if constexpr (IsVector<T>::value) {
+      v.resize(ReadSize());
+      for (auto& item : v) Read(item);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      v.resize(ReadSize());
+      if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));
+    } else {
+      if (source_.remaining() < sizeof(T)) throw Corrupt{"truncated field"};
+      ar_(v);
+    }
+  }
+
+ private:
+  std::size_t ReadSize() {
+    cereal::size_type n = 0;
+    if (source_.remaining() < sizeof(n)) throw Corrupt{"truncated length"};
+    ar_(cereal::make_size_tag(n));
+    // Every element takes at least one byte, so a longer length is corrupt.
+    if (n > source_.remaining()) throw Corrupt{"length past the end"};
+    return static_cast<std::size_t>(n);
+  }
+
+  cereal::PortableBinaryInputArchive& ar_;
+  const MemorySource& source_;
+  std::uint32_t version_;
+};
+
+}  // namespace fields_internal
+
+template <HasFields T>
+void EncodeFields(const T& value, std::string* out) {
+  fields_internal::StringSink sink(out);
+  std::ostream stream(&sink);
+  cereal::PortableBinaryOutputArchive ar(stream);
+  fields_internal::Writer writer(ar);
+  writer.Write(value);
+}
+
+template <HasFields T>
+std::string EncodeFields(const T& value) {
+  std::string out;
+  EncodeFields(value, &out);
+  return out;
+}
+
+// Decodes bytes written at schema `version` (fields added later keep their defaults).
+template <HasFields T>
+Result<T> DecodeFields(std::string_view bytes, std::uint32_t version = ~std::uint32_t{0}) {
+  fields_internal::MemorySource source(bytes);
+  std::istream stream(&source);
+  T value{};
+  try {
+    cereal::PortableBinaryInputArchive ar(stream);
+    fields_internal::Reader reader(ar, source, version);
+    reader.Read(value);
+  } catch (const fields_internal::Corrupt& e) {
+    return Fail(StoreErrc::kCorruption, e.what);
+  } catch (const std::exception& e) {
+    return Fail(StoreErrc::kCorruption, e.what());
+  }
+  if (source.remaining() != 0) return Fail(StoreErrc::kCorruption, "trailing bytes");
+  return value;
+}
+
+}  // namespace eventmart

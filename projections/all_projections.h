@@ -1,0 +1,25 @@
+// projections/all_projections.h
+// Every read model the service keeps, in one list (serve, tests and
+// rebuilds use the same one).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "projections/balance_projection.h"
+#include "projections/cart_projection.h"
+#include "projections/catalog_projection.h"
+#include "projections/coupon_projection.h"
+
+namespace eventmart {
+
+inline std::vector<std::unique_ptr<Projection>> AllProjections() {
+  std::vector<std::unique_ptr<Projection>> out;
+  out.push_back(std::make_unique<BalanceProjection>());
+  out.push_back(std::make_unique<CatalogProjection>());
+  out.push_back(std::make_unique<CouponProjection>());
+  out.push_back(std::make_unique<CartProjection>());
+  return out;
+}
+
+}  // namespace eventmart

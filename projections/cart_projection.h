@@ -1,0 +1,33 @@
+// projections/cart_projection.h
+// Each user's cart lines, for GET /api/v1/users/{userId}/cart.
+// Keys (under "carts/"):
+//   l<userId BE8><optionId BE8> -> CartLineRecord
+// Names and current prices come from the catalog read model at query time.
+#pragma once
+
+#include "domain/views.h"
+#include "projections/catalog_projection.h"
+#include "projections/projection.h"
+
+namespace eventmart {
+
+class CartProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "carts";
+  std::string_view name() const override { return kName; }
+  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+};
+
+class CartQueries {
+ public:
+  CartQueries(ReadModelReader carts, ReadModelReader catalog)
+      : carts_(std::move(carts)), catalog_(std::move(catalog)) {}
+
+  CartView Cart(UserId user) const;
+
+ private:
+  ReadModelReader carts_;
+  CatalogQueries catalog_;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,89 @@
+#include "projections/catalog_projection.h"
+
+#include "eventstore/fields_codec.h"
+#include "projections/keys.h"
+
+namespace eventmart {
+namespace {
+
+struct ProductRecord {
+  std::string name;
+  std::vector<ProductOption> options;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("name", s.name);
+    v("options", s.options);
+  }
+};
+
+ProductView ToView(ProductId id, ProductRecord record) {
+  return ProductView{.product_id = id, .name = std::move(record.name), .options = std::move(record.options)};
+}
+
+}  // namespace
+
+namespace {
+
+struct CatalogFolder {
+  ReadModelWriter& out;
+  void operator()(const ProductCreated& e) {
+    out.Put(keys::Tagged('p', e.product_id), EncodeFields(ProductRecord{e.name, e.options}));
+    std::string product;
+    PutFixed64BE(&product, static_cast<std::uint64_t>(e.product_id));
+    for (const auto& o : e.options) out.Put(keys::Tagged('o', o.option_id), product);
+  }
+  void operator()(const StockRestocked& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
+  void operator()(const auto&) {}
+
+  void SetStock(ProductId product_id, OptionId option_id, Quantity stock) {
+    std::string key = keys::Tagged('p', product_id);
+    auto stored = out.Get(key);
+    if (!stored) return;
+    auto record = DecodeFields<ProductRecord>(*stored);
+    if (!record) return;
+    for (auto& o : record->options) {
+      if (o.option_id == option_id) o.stock = stock;
+    }
+    out.Put(key, EncodeFields(*record));
+  }
+};
+
+}  // namespace
+
+void CatalogProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+  std::visit(CatalogFolder{out}, event);
+}
+
+std::optional<ProductView> CatalogQueries::FindProduct(ProductId id) const {
+  auto stored = reader_.Get(keys::Tagged('p', id));
+  if (!stored) return std::nullopt;
+  auto record = DecodeFields<ProductRecord>(*stored);
+  if (!record) return std::nullopt;
+  return ToView(id, std::move(*record));
+}
+
+std::optional<ProductId> CatalogQueries::ProductOfOption(OptionId id) const {
+  auto stored = reader_.Get(keys::Tagged('o', id));
+  if (!stored || stored->size() != 8) return std::nullopt;
+  return keys::IdAt(*stored, 0);
+}
+
+ProductPage CatalogQueries::List(ProductId after, std::size_t limit, bool include_sold_out) const {
+  ProductPage page;
+  reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false, [&](std::string_view key, std::string_view value) {
+    auto record = DecodeFields<ProductRecord>(value);
+    if (!record) return true;
+    ProductView view = ToView(keys::IdAt(key, 1), std::move(*record));
+    if (!include_sold_out && view.TotalStock() == 0) return true;
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().product_id;
+      return false;
+    }
+    page.items.push_back(std::move(view));
+    return true;
+  });
+  return page;
+}
+
+}  // namespace eventmart

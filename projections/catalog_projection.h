@@ -1,0 +1,42 @@
+// projections/catalog_projection.h
+// Products with their options, prices and orderable stock, for
+//   GET /api/v1/products, GET /api/v1/products/{id}
+// Keys (under "catalog/"):
+//   p<productId BE8> -> ProductRecord
+//   o<optionId BE8>  -> productId BE8
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/views.h"
+#include "projections/projection.h"
+
+namespace eventmart {
+
+class CatalogProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "catalog";
+  std::string_view name() const override { return kName; }
+  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+};
+
+struct ProductPage {
+  std::vector<ProductView> items;
+  ProductId next_after = 0;  // 0 on the last page
+};
+
+class CatalogQueries {
+ public:
+  explicit CatalogQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
+
+  std::optional<ProductView> FindProduct(ProductId id) const;
+  std::optional<ProductId> ProductOfOption(OptionId id) const;
+  // Products with id > after, ascending; sold-out ones only if asked.
+  ProductPage List(ProductId after, std::size_t limit, bool include_sold_out) const;
+
+ private:
+  ReadModelReader reader_;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,37 @@
+// projections/coupon_projection.h
+// Coupons with their remaining quantity, and the coupons each user holds:
+//   GET /api/v1/coupons/{id}, GET /api/v1/coupons?userId=
+// Keys (under "coupons/"):
+//   c<couponId BE8>                 -> CouponRecord
+//   u<userId BE8><userCouponId BE8> -> HeldCouponRecord
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/views.h"
+#include "projections/projection.h"
+
+namespace eventmart {
+
+class CouponProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "coupons";
+  std::string_view name() const override { return kName; }
+  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+};
+
+class CouponQueries {
+ public:
+  explicit CouponQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
+
+  std::optional<CouponView> FindCoupon(CouponId id) const;
+  // The user's coupons, oldest first: usable ones only (ISSUED and not
+  // expired at now_ms), or every one with its status when `all`.
+  std::vector<UserCouponView> HeldBy(UserId user, bool all, TimeMs now_ms) const;
+
+ private:
+  ReadModelReader reader_;
+};
+
+}  // namespace eventmart
