@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "tests/support/api_helpers.h"
 #include "tests/support/server_fixture.h"
 
 using namespace eventmart;
@@ -10,21 +11,7 @@ using namespace eventmart::testing;
 
 namespace {
 
-std::int64_t CreateUser(HttpClient& c, const std::string& name) {
-  auto r = c.Post("/api/v1/users", R"({"name":")" + name + R"("})");
-  REQUIRE(r.status == 201);
-  return r.json()["userId"].get<std::int64_t>();
-}
-
 std::string ChargeBody(long long amount) { return R"({"amount":)" + std::to_string(amount) + "}"; }
-
-void CheckError(const Response& r, int status, const std::string& code) {
-  INFO(r.body);
-  CHECK(r.status == status);
-  CHECK(r.json()["code"] == code);
-  CHECK(r.json()["message"].is_string());
-  CHECK(r.headers.at("content-type").starts_with("application/json"));
-}
 
 }  // namespace
 

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "tests/support/http_client.h"
@@ -133,4 +135,90 @@ TEST_CASE("bench append prints events_per_sec last", "[cli][bench]") {
   auto last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   CHECK(last.starts_with("events_per_sec="));
   CHECK(std::stod(last.substr(15)) > 0);
+}
+
+TEST_CASE("A coupon storm survives SIGKILL: no acknowledged coupon lost, none oversold", "[cli][crash][coupons][slow]") {
+  std::string dir = TempDir("cli-coupon-kill");
+  constexpr int kUsers = 2000;
+  constexpr int kQuantity = 500;
+  std::vector<std::string> users;
+  std::string coupon_path;
+  std::set<std::string> acknowledged;
+  std::mutex acknowledged_mu;
+  {
+    Process server(ServeArgs(dir, {"--admin-token", "secret"}), dir + "/server.log");
+    int port = StartServer(server);
+    REQUIRE(port > 0);
+    HttpClient setup("127.0.0.1", port);
+    for (int i = 0; i < kUsers; ++i) {
+      auto r = setup.Post("/api/v1/users", R"({"name":"u)" + std::to_string(i) + R"("})");
+      REQUIRE(r.status == 201);
+      users.push_back(std::to_string(r.json()["userId"].get<long long>()));
+    }
+    auto coupon = setup.Post("/api/v1/admin/coupons",
+                             R"({"name":"storm","discountType":"FIXED","discountValue":100,"totalQuantity":)" +
+                                 std::to_string(kQuantity) + "}",
+                             {"Authorization: Bearer secret"});
+    REQUIRE(coupon.status == 201);
+    coupon_path = "/api/v1/coupons/" + std::to_string(coupon.json()["couponId"].get<long long>());
+
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 32; ++t) {
+      clients.emplace_back([&, t] {
+        HttpClient c("127.0.0.1", port);
+        for (int i = t; i < kUsers; i += 32) {
+          auto r = c.Post(coupon_path + "/issue", R"({"userId":)" + users[i] + "}");
+          if (r.status == 0) return;  // the server died under us
+          if (r.status == 201) {
+            std::lock_guard lock(acknowledged_mu);
+            acknowledged.insert(users[i]);
+          }
+        }
+      });
+    }
+    // Kill as soon as the storm is under way.
+    for (;;) {
+      {
+        std::lock_guard lock(acknowledged_mu);
+        if (acknowledged.size() >= 50) break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    server.Signal(SIGKILL);
+    for (auto& t : clients) t.join();
+    server.Wait();
+  }
+  INFO("acknowledged before the kill: " << acknowledged.size());
+  CHECK(acknowledged.size() >= 50);
+  CHECK(acknowledged.size() < kQuantity);  // the kill landed mid-storm
+
+  Process server(ServeArgs(dir, {"--admin-token", "secret"}), dir + "/server.log");
+  int port = StartServer(server);
+  REQUIRE(port > 0);
+  HttpClient c("127.0.0.1", port);
+  auto holders = [&] {
+    int n = 0;
+    for (const auto& user : users) {
+      auto items = c.Get("/api/v1/coupons?userId=" + user + "&status=ALL").json()["items"];
+      REQUIRE(items.size() <= 1);
+      n += static_cast<int>(items.size());
+    }
+    return n;
+  };
+  for (const auto& user : acknowledged) {
+    CHECK(c.Get("/api/v1/coupons?userId=" + user).json()["items"].size() == 1);
+  }
+  int held = holders();
+  CHECK(held <= kQuantity);
+  CHECK(c.Get(coupon_path).json()["remainingQuantity"] == kQuantity - held);
+
+  // Everyone tries again: the coupon sells out exactly.
+  int created = 0;
+  for (const auto& user : users) {
+    auto r = c.Post(coupon_path + "/issue", R"({"userId":)" + user + "}");
+    if (r.status == 201) ++created;
+  }
+  CHECK(held + created == kQuantity);
+  CHECK(holders() == kQuantity);
+  CHECK(c.Get(coupon_path).json()["remainingQuantity"] == 0);
 }
