@@ -63,6 +63,12 @@ int main(int argc, char** argv) {
   auto* replay_cmd = bench_cmd->add_subcommand("replay", "Reads and decodes the whole log; prints events_per_sec last");
   replay_cmd->add_option("--data-dir", replay.data_dir, "The store's folder")->required();
 
+  BenchIssueOptions issue;
+  auto* issue_cmd = bench_cmd->add_subcommand("issue", "The coupon storm through the command processor, without HTTP");
+  issue_cmd->add_option("--data-dir", issue.data_dir, "A new folder for the benchmark store")->required();
+  issue_cmd->add_option("--users", issue.users, "Users, and the coupon's quantity")->capture_default_str();
+  issue_cmd->add_option("--writers", issue.writers, "Concurrent submitters")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -85,5 +91,6 @@ int main(int argc, char** argv) {
   if (*stats_cmd) return Stats(stats);
   if (*append_cmd) return BenchAppend(bench);
   if (*replay_cmd) return BenchReplay(replay);
+  if (*issue_cmd) return BenchIssue(issue);
   return kExitUsage;
 }

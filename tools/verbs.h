@@ -42,4 +42,11 @@ struct BenchReplayOptions {
 };
 int BenchReplay(const BenchReplayOptions& options);
 
+struct BenchIssueOptions {
+  std::string data_dir;
+  std::int64_t users = 200'000;
+  int writers = 256;
+};
+int BenchIssue(const BenchIssueOptions& options);
+
 }  // namespace eventmart::cli
