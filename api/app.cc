@@ -34,6 +34,7 @@ Router MakeRouter(App& app) {
   AddOpsRoutes(router, app);
   AddUserRoutes(router, app);
   AddPointRoutes(router, app);
+  AddOrderRoutes(router, app);  // before the product routes: /products/best is not /products/{id}
   AddProductRoutes(router, app);
   AddCouponRoutes(router, app);
   AddCartRoutes(router, app);

@@ -8,6 +8,7 @@
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "eventstore/event_store.h"
+#include "projections/best_seller_projection.h"
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 
@@ -23,6 +24,7 @@ struct App {
   CommandProcessor& commands;
   Projector& projector;
   ReadModelStore& views;
+  SalesRanking& ranking;
   const Clock& clock;
   AppOptions options;
 };
@@ -36,6 +38,7 @@ void AddPointRoutes(Router& router, App& app);
 void AddProductRoutes(Router& router, App& app);
 void AddCouponRoutes(Router& router, App& app);
 void AddCartRoutes(Router& router, App& app);
+void AddOrderRoutes(Router& router, App& app);
 
 // True if the request carries "Authorization: Bearer <admin token>"
 // (compared in constant time). Never true when no token is configured.

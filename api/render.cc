@@ -55,4 +55,28 @@ Json CartJson(const CartView& cart) {
   return {{"userId", cart.user_id}, {"items", std::move(items)}, {"totalAmount", cart.TotalAmount()}};
 }
 
+Json OrderJson(const OrderView& o) {
+  Json items = Json::array();
+  for (const auto& line : o.lines) {
+    items.push_back({{"productId", line.product_id},
+                     {"optionId", line.option_id},
+                     {"quantity", line.quantity},
+                     {"unitPrice", line.unit_price},
+                     {"amount", line.amount}});
+  }
+  Json j = {{"orderId", o.order_id},          {"userId", o.user_id},
+            {"status", o.status},             {"items", std::move(items)},
+            {"totalAmount", o.total_amount},  {"discountAmount", o.discount_amount},
+            {"payAmount", o.pay_amount},      {"createdAt", FormatTime(o.created_at_ms)},
+            {"expiresAt", FormatTime(o.expires_at_ms)}};
+  if (o.coupon_id != 0) j["couponId"] = o.coupon_id;
+  if (o.paid_at_ms != 0) j["paidAt"] = FormatTime(o.paid_at_ms);
+  return j;
+}
+
+Json PaymentJson(const PaymentView& p) {
+  return {{"paymentId", p.payment_id}, {"orderId", p.order_id},  {"userId", p.user_id},
+          {"amount", p.amount},        {"status", "COMPLETED"}, {"paidAt", FormatTime(p.paid_at_ms)}};
+}
+
 }  // namespace eventmart

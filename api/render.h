@@ -11,6 +11,8 @@ Json ProductJson(const ProductView& product, bool with_options);
 Json CouponJson(const CouponView& coupon);
 Json UserCouponJson(const UserCouponView& held);
 Json CartJson(const CartView& cart);
+Json OrderJson(const OrderView& order);
+Json PaymentJson(const PaymentView& payment);
 // null when never
 Json TimeOrNull(TimeMs ms);
 

@@ -1,5 +1,7 @@
 #include "commands/command_processor.h"
 
+#include <algorithm>
+
 #include "commands/command_errors.h"
 #include "eventstore/codec.h"
 #include "eventstore/coding.h"
@@ -89,10 +91,16 @@ void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempo
 void CommandProcessor::Run() {
   std::vector<Pending> batch;
   for (;;) {
+    ExpireDueOrders();
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) {
+      auto wait = options_.expiry_poll;
+      if (auto next = model_.NextDeadline()) {
+        wait = std::clamp(std::chrono::milliseconds(*next - clock_.NowMs()), std::chrono::milliseconds(0), wait);
+      }
+      cv_.wait_for(lock, wait, [&] { return !queue_.empty() || stopping_ || wake_; });
+      wake_ = false;
+      if (queue_.empty() && stopping_) {
         running_ = false;
         return;
       }
@@ -104,9 +112,25 @@ void CommandProcessor::Run() {
   }
 }
 
+void CommandProcessor::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_one();
+}
+
+void CommandProcessor::ExpireDueOrders() {
+  for (OrderId id : model_.DueOrders(clock_.NowMs())) {
+    Pending expiry{ExpireOrder{id}, std::nullopt, nullptr, [](Outcome) {}};
+    Process(expiry);
+  }
+}
+
 void CommandProcessor::Process(Pending& item) {
   if (item.idempotency && ReplayIfKnown(item)) return;
-  DecideContext context{.now_ms = clock_.NowMs(), .max_balance = options_.max_balance};
+  DecideContext context{.now_ms = clock_.NowMs(), .max_balance = options_.max_balance,
+                        .order_ttl_ms = options_.order_ttl_ms};
   Commit(item, Decide(model_, item.command, context));
 }
 
@@ -139,21 +163,30 @@ bool CommandProcessor::ReplayIfKnown(Pending& item) {
   return true;
 }
 
+// One StreamAppend per stream, in order of first appearance. Expected
+// versions are read before any of the decision's events are applied.
 AppendRequest CommandProcessor::ToAppend(const Decision& decision, const std::string& correlation_id,
                                          std::string_view causation_id) {
   AppendRequest request;
-  TimeMs now = clock_.NowMs();
+  std::vector<std::size_t> slot_of;  // event index -> streams index
   for (const auto& event : decision.events) {
     std::string stream = StreamOf(event);
-    if (request.streams.empty() || request.streams.back().stream != stream) {
+    std::size_t slot = 0;
+    while (slot < request.streams.size() && request.streams[slot].stream != stream) ++slot;
+    if (slot == request.streams.size()) {
       request.streams.push_back({.stream = std::move(stream),
                                  .expected = ExpectedVersion::Exactly(model_.VersionOf(event)),
                                  .events = {}});
     }
-    request.streams.back().events.push_back(EncodeEvent(
-        event, {.id = NewEventId(now), .occurred_at_ms = now, .correlation_id = correlation_id,
-                .causation_id = std::string(causation_id)}));
-    model_.Apply(event, request.streams.back().expected.value() + request.streams.back().events.size());
+    slot_of.push_back(slot);
+  }
+  TimeMs now = clock_.NowMs();
+  for (std::size_t i = 0; i < decision.events.size(); ++i) {
+    auto& append = request.streams[slot_of[i]];
+    append.events.push_back(EncodeEvent(decision.events[i],
+                                        {.id = NewEventId(now), .occurred_at_ms = now,
+                                         .correlation_id = correlation_id, .causation_id = std::string(causation_id)}));
+    model_.Apply(decision.events[i], append.expected.value() + append.events.size());
   }
   return request;
 }

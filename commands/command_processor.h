@@ -6,6 +6,11 @@
 // retries, however hot an aggregate (one coupon, thousands of buyers);
 // batching the fsync is what makes it fast.
 //
+// Unpaid orders expire here too: between batches the decider expires every
+// order whose deadline has passed (deadlines live in the log, so orders that
+// came due while the server was down expire right after it starts). Expiry
+// and payment are decided on the same thread, so exactly one of them wins.
+//
 // The model is updated as soon as a command is decided, before its events
 // are durable, so the next command sees it. That is safe because commits
 // happen in decision order and every reply, rejections included, waits for
@@ -54,7 +59,11 @@ using DoneCallback = std::function<void(Outcome)>;
 
 struct CommandProcessorOptions {
   Money max_balance = kDefaultMaxBalance;
+  TimeMs order_ttl_ms = 5 * 60 * 1000;
   std::size_t max_queue = 200'000;  // beyond this, kOverloaded
+  // How often the decider looks at the clock for due orders when idle (a
+  // ManualClock in tests moves without waking anyone).
+  std::chrono::milliseconds expiry_poll{100};
 };
 
 class CommandProcessor {
@@ -74,6 +83,9 @@ class CommandProcessor {
 
   std::size_t queue_depth() const { return queue_depth_.load(std::memory_order_relaxed); }
 
+  // Makes the decider look for due orders now (tests that move a ManualClock).
+  void Wake();
+
  private:
   struct Pending {
     Command command;
@@ -83,6 +95,7 @@ class CommandProcessor {
   };
 
   void Run();
+  void ExpireDueOrders();
   void Process(Pending& item);
   bool ReplayIfKnown(Pending& item);
   AppendRequest ToAppend(const Decision& decision, const std::string& correlation_id,
@@ -99,6 +112,7 @@ class CommandProcessor {
   std::vector<Pending> queue_;
   bool stopping_ = false;
   bool running_ = false;
+  bool wake_ = false;
   std::atomic<std::size_t> queue_depth_{0};
   std::thread thread_;
 

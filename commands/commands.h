@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "domain/catalog.h"
 #include "domain/coupon.h"
@@ -55,8 +56,36 @@ struct RemoveCartItem {
   OptionId option_id = 0;
 };
 
+struct OrderItem {
+  ProductId product_id = 0;
+  std::optional<OptionId> option_id;
+  Quantity quantity = 0;
+};
+
+struct PlaceOrder {
+  UserId user_id = 0;
+  std::vector<OrderItem> items;
+  std::optional<CouponId> coupon_id;
+  bool pay = false;  // place and pay in one step
+};
+
+struct PayOrder {
+  OrderId order_id = 0;
+  UserId user_id = 0;
+};
+
+struct CancelOrder {
+  OrderId order_id = 0;
+  UserId user_id = 0;
+};
+
+// Sent by the processor itself when an unpaid order's deadline passes.
+struct ExpireOrder {
+  OrderId order_id = 0;
+};
+
 using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockOption, CreateCoupon, IssueCoupon,
-                             AddCartItem, RemoveCartItem>;
+                             AddCartItem, RemoveCartItem, PlaceOrder, PayOrder, CancelOrder, ExpireOrder>;
 
 std::string_view CommandName(const Command& command);
 
@@ -72,6 +101,7 @@ struct BalanceReply {
 
 struct NoContentReply {};
 
-using Reply = std::variant<UserReply, BalanceReply, ProductView, CouponView, UserCouponView, CartView, NoContentReply>;
+using Reply = std::variant<UserReply, BalanceReply, ProductView, CouponView, UserCouponView, CartView, OrderView,
+                           PaymentView, NoContentReply>;
 
 }  // namespace eventmart

@@ -14,6 +14,10 @@ std::string_view CommandName(const Command& command) {
     std::string_view operator()(const IssueCoupon&) const { return "IssueCoupon"; }
     std::string_view operator()(const AddCartItem&) const { return "AddCartItem"; }
     std::string_view operator()(const RemoveCartItem&) const { return "RemoveCartItem"; }
+    std::string_view operator()(const PlaceOrder&) const { return "PlaceOrder"; }
+    std::string_view operator()(const PayOrder&) const { return "PayOrder"; }
+    std::string_view operator()(const CancelOrder&) const { return "CancelOrder"; }
+    std::string_view operator()(const ExpireOrder&) const { return "ExpireOrder"; }
   };
   return std::visit(Visitor{}, command);
 }

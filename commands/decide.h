@@ -14,6 +14,7 @@ namespace eventmart {
 struct DecideContext {
   TimeMs now_ms = 0;
   Money max_balance = kDefaultMaxBalance;
+  TimeMs order_ttl_ms = 5 * 60 * 1000;
 };
 
 struct Decision {

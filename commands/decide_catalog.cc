@@ -4,10 +4,6 @@
 
 namespace eventmart::decide_internal {
 
-namespace {
-
-// The option a request names, which must belong to `product`; with no
-// option given, the product's only option.
 Result<OptionId> ResolveOption(const WriteModel& model, ProductId product_id, std::optional<OptionId> option_id) {
   const ProductState* product = model.FindProduct(product_id);
   if (product == nullptr) return Fail(DomainErrc::kProductNotFound);
@@ -25,8 +21,6 @@ Result<OptionId> ResolveOption(const WriteModel& model, ProductId product_id, st
   }
   return *option_id;
 }
-
-}  // namespace
 
 Result<Decision> DecideOne(const WriteModel& model, const CreateProduct& c, const DecideContext&) {
   auto event = DecideCreateProduct(model.NextProductId(), model.NextOptionId(), c.product);

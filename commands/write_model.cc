@@ -51,8 +51,37 @@ struct WriteModel::Applier {
     Fold(m.coupons_[e.coupon_id], e);
     m.max_user_coupon_id_ = std::max(m.max_user_coupon_id_, e.user_coupon_id);
   }
+  void operator()(const PointsSpent& e) { Fold(m.accounts_[e.user_id], e); }
+  void operator()(const StockReserved& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
+  void operator()(const StockReleased& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
+  void operator()(const CouponReserved& e) { Fold(m.coupons_[e.coupon_id], e); }
+  void operator()(const CouponUsed& e) { Fold(m.coupons_[e.coupon_id], e); }
+  void operator()(const CouponReleased& e) { Fold(m.coupons_[e.coupon_id], e); }
+  void operator()(const OrderPlaced& e) {
+    Fold(m.orders_[e.order_id], e);
+    m.deadlines_.emplace(e.expires_at_ms, e.order_id);
+    m.max_order_id_ = std::max(m.max_order_id_, e.order_id);
+  }
+  void operator()(const OrderPaid& e) {
+    Close(e.order_id, e);
+    m.max_payment_id_ = std::max(m.max_payment_id_, e.payment_id);
+  }
+  void operator()(const OrderCancelled& e) { Close(e.order_id, e); }
+  void operator()(const OrderExpired& e) { Close(e.order_id, e); }
   void operator()(const CartItemAdded& e) { Fold(m.carts_[e.user_id], e); }
   void operator()(const CartItemRemoved& e) { Fold(m.carts_[e.user_id], e); }
+
+  void SetStock(ProductId product, OptionId option, Quantity stock) {
+    m.options_[option].stock = stock;
+    m.products_[product].version = version;
+  }
+
+  template <class Event>
+  void Close(OrderId id, const Event& e) {
+    auto& order = m.orders_[id];
+    m.deadlines_.erase({order.state.expires_at_ms, id});
+    Fold(order, e);
+  }
 
   template <class State, class Event>
   void Fold(Versioned<State>& entry, const Event& e) {
@@ -71,6 +100,16 @@ struct WriteModel::VersionFinder {
   StreamVersion operator()(const CouponIssued& e) const { return VersionIn(m.coupons_, e.coupon_id); }
   StreamVersion operator()(const CartItemAdded& e) const { return VersionIn(m.carts_, e.user_id); }
   StreamVersion operator()(const CartItemRemoved& e) const { return VersionIn(m.carts_, e.user_id); }
+  StreamVersion operator()(const PointsSpent& e) const { return VersionIn(m.accounts_, e.user_id); }
+  StreamVersion operator()(const StockReserved& e) const { return VersionIn(m.products_, e.product_id); }
+  StreamVersion operator()(const StockReleased& e) const { return VersionIn(m.products_, e.product_id); }
+  StreamVersion operator()(const CouponReserved& e) const { return VersionIn(m.coupons_, e.coupon_id); }
+  StreamVersion operator()(const CouponUsed& e) const { return VersionIn(m.coupons_, e.coupon_id); }
+  StreamVersion operator()(const CouponReleased& e) const { return VersionIn(m.coupons_, e.coupon_id); }
+  StreamVersion operator()(const OrderPlaced& e) const { return VersionIn(m.orders_, e.order_id); }
+  StreamVersion operator()(const OrderPaid& e) const { return VersionIn(m.orders_, e.order_id); }
+  StreamVersion operator()(const OrderCancelled& e) const { return VersionIn(m.orders_, e.order_id); }
+  StreamVersion operator()(const OrderExpired& e) const { return VersionIn(m.orders_, e.order_id); }
 };
 
 void WriteModel::Apply(const DomainEvent& event, StreamVersion version) {
@@ -83,6 +122,18 @@ const AccountState* WriteModel::FindAccount(UserId id) const { return Find(accou
 const ProductState* WriteModel::FindProduct(ProductId id) const { return Find(products_, id); }
 const CouponState* WriteModel::FindCoupon(CouponId id) const { return Find(coupons_, id); }
 const CartState* WriteModel::FindCart(UserId id) const { return Find(carts_, id); }
+const OrderState* WriteModel::FindOrder(OrderId id) const { return Find(orders_, id); }
+
+std::vector<OrderId> WriteModel::DueOrders(TimeMs now_ms) const {
+  std::vector<OrderId> due;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now_ms; ++it) due.push_back(it->second);
+  return due;
+}
+
+std::optional<TimeMs> WriteModel::NextDeadline() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
 
 const OptionState* WriteModel::FindOption(OptionId id) const {
   auto it = options_.find(id);

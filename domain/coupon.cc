@@ -58,8 +58,12 @@ void Apply(CouponState& coupon, const CouponCreated& e) {
 }
 
 void Apply(CouponState& coupon, const CouponIssued& e) {
-  coupon.holders.emplace(e.user_id, e.user_coupon_id);
+  coupon.holders.emplace(e.user_id, HeldCoupon{e.user_coupon_id, HeldStatus::kIssued});
   ++coupon.issued;
 }
+
+void Apply(CouponState& coupon, const CouponReserved& e) { coupon.holders[e.user_id].status = HeldStatus::kReserved; }
+void Apply(CouponState& coupon, const CouponUsed& e) { coupon.holders[e.user_id].status = HeldStatus::kUsed; }
+void Apply(CouponState& coupon, const CouponReleased& e) { coupon.holders[e.user_id].status = HeldStatus::kIssued; }
 
 }  // namespace eventmart

@@ -23,6 +23,13 @@ struct NewCoupon {
   TimeMs expires_at_ms = 0;  // 0: never
 };
 
+enum class HeldStatus { kIssued, kReserved, kUsed };
+
+struct HeldCoupon {
+  UserCouponId user_coupon_id = 0;
+  HeldStatus status = HeldStatus::kIssued;
+};
+
 struct CouponState {
   std::string name;
   DiscountType type = DiscountType::kFixed;
@@ -30,7 +37,7 @@ struct CouponState {
   Quantity total_quantity = 0;
   Quantity issued = 0;
   TimeMs expires_at_ms = 0;
-  std::unordered_map<UserId, UserCouponId> holders;
+  std::unordered_map<UserId, HeldCoupon> holders;
 };
 
 std::string_view DiscountTypeName(DiscountType type);
@@ -47,5 +54,8 @@ bool IsExpired(TimeMs expires_at_ms, TimeMs now_ms);
 
 void Apply(CouponState& coupon, const CouponCreated& event);
 void Apply(CouponState& coupon, const CouponIssued& event);
+void Apply(CouponState& coupon, const CouponReserved& event);
+void Apply(CouponState& coupon, const CouponUsed& event);
+void Apply(CouponState& coupon, const CouponReleased& event);
 
 }  // namespace eventmart

@@ -12,6 +12,16 @@ std::string StreamOf(const DomainEvent& event) {
     std::string operator()(const CouponIssued& e) const { return StreamName("coupon", e.coupon_id); }
     std::string operator()(const CartItemAdded& e) const { return StreamName("cart", e.user_id); }
     std::string operator()(const CartItemRemoved& e) const { return StreamName("cart", e.user_id); }
+    std::string operator()(const PointsSpent& e) const { return StreamName("account", e.user_id); }
+    std::string operator()(const StockReserved& e) const { return StreamName("product", e.product_id); }
+    std::string operator()(const StockReleased& e) const { return StreamName("product", e.product_id); }
+    std::string operator()(const CouponReserved& e) const { return StreamName("coupon", e.coupon_id); }
+    std::string operator()(const CouponUsed& e) const { return StreamName("coupon", e.coupon_id); }
+    std::string operator()(const CouponReleased& e) const { return StreamName("coupon", e.coupon_id); }
+    std::string operator()(const OrderPlaced& e) const { return StreamName("order", e.order_id); }
+    std::string operator()(const OrderPaid& e) const { return StreamName("order", e.order_id); }
+    std::string operator()(const OrderCancelled& e) const { return StreamName("order", e.order_id); }
+    std::string operator()(const OrderExpired& e) const { return StreamName("order", e.order_id); }
   };
   return std::visit(Visitor{}, event);
 }

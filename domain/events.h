@@ -165,8 +165,226 @@ struct CartItemRemoved {
   }
 };
 
-using DomainEvent = std::variant<UserRegistered, PointsCharged, ProductCreated, StockRestocked, CouponCreated,
-                                 CouponIssued, CartItemAdded, CartItemRemoved>;
+struct OrderLine {
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  Quantity quantity = 0;
+  Money unit_price = 0;
+  Money amount = 0;  // unit_price * quantity
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("quantity", s.quantity);
+    v("unitPrice", s.unit_price);
+    v("amount", s.amount);
+  }
+};
+
+struct OrderPlaced {
+  static constexpr std::string_view kType = "order.OrderPlaced";
+  static constexpr std::uint32_t kVersion = 1;
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  std::vector<OrderLine> lines;
+  CouponId coupon_id = 0;  // 0: none
+  UserCouponId user_coupon_id = 0;
+  Money total_amount = 0;
+  Money discount_amount = 0;
+  Money pay_amount = 0;
+  TimeMs created_at_ms = 0;
+  TimeMs expires_at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("orderId", s.order_id);
+    v("userId", s.user_id);
+    v("lines", s.lines);
+    v("couponId", s.coupon_id);
+    v("userCouponId", s.user_coupon_id);
+    v("totalAmount", s.total_amount);
+    v("discountAmount", s.discount_amount);
+    v("payAmount", s.pay_amount);
+    v("createdAtMs", s.created_at_ms);
+    v("expiresAtMs", s.expires_at_ms);
+  }
+};
+
+// Carries the whole order, so that the data platform's message (and the
+// best-seller ranking) can be made from this one event.
+struct OrderPaid {
+  static constexpr std::string_view kType = "order.OrderPaid";
+  static constexpr std::uint32_t kVersion = 1;
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  PaymentId payment_id = 0;
+  std::vector<OrderLine> lines;
+  CouponId coupon_id = 0;
+  Money total_amount = 0;
+  Money discount_amount = 0;
+  Money pay_amount = 0;
+  TimeMs created_at_ms = 0;
+  TimeMs paid_at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("orderId", s.order_id);
+    v("userId", s.user_id);
+    v("paymentId", s.payment_id);
+    v("lines", s.lines);
+    v("couponId", s.coupon_id);
+    v("totalAmount", s.total_amount);
+    v("discountAmount", s.discount_amount);
+    v("payAmount", s.pay_amount);
+    v("createdAtMs", s.created_at_ms);
+    v("paidAtMs", s.paid_at_ms);
+  }
+};
+
+// An order that ended unpaid: cancelled by its user, or expired.
+struct OrderCancelled {
+  static constexpr std::string_view kType = "order.OrderCancelled";
+  static constexpr std::uint32_t kVersion = 1;
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("orderId", s.order_id);
+    v("userId", s.user_id);
+    v("atMs", s.at_ms);
+  }
+};
+
+struct OrderExpired {
+  static constexpr std::string_view kType = "order.OrderExpired";
+  static constexpr std::uint32_t kVersion = 1;
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("orderId", s.order_id);
+    v("userId", s.user_id);
+    v("atMs", s.at_ms);
+  }
+};
+
+// Stock held by an unpaid order (reserved) or given back (released).
+struct StockReserved {
+  static constexpr std::string_view kType = "product.StockReserved";
+  static constexpr std::uint32_t kVersion = 1;
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  OrderId order_id = 0;
+  Quantity quantity = 0;
+  Quantity stock_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("orderId", s.order_id);
+    v("quantity", s.quantity);
+    v("stockAfter", s.stock_after);
+  }
+};
+
+struct StockReleased {
+  static constexpr std::string_view kType = "product.StockReleased";
+  static constexpr std::uint32_t kVersion = 1;
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  OrderId order_id = 0;
+  Quantity quantity = 0;
+  Quantity stock_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("orderId", s.order_id);
+    v("quantity", s.quantity);
+    v("stockAfter", s.stock_after);
+  }
+};
+
+// A user's coupon held by an unpaid order, used by its payment, or given back.
+struct CouponReserved {
+  static constexpr std::string_view kType = "coupon.CouponReserved";
+  static constexpr std::uint32_t kVersion = 1;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  UserCouponId user_coupon_id = 0;
+  OrderId order_id = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("userCouponId", s.user_coupon_id);
+    v("orderId", s.order_id);
+  }
+};
+
+struct CouponUsed {
+  static constexpr std::string_view kType = "coupon.CouponUsed";
+  static constexpr std::uint32_t kVersion = 1;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  UserCouponId user_coupon_id = 0;
+  OrderId order_id = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("userCouponId", s.user_coupon_id);
+    v("orderId", s.order_id);
+  }
+};
+
+struct CouponReleased {
+  static constexpr std::string_view kType = "coupon.CouponReleased";
+  static constexpr std::uint32_t kVersion = 1;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  UserCouponId user_coupon_id = 0;
+  OrderId order_id = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("userCouponId", s.user_coupon_id);
+    v("orderId", s.order_id);
+  }
+};
+
+struct PointsSpent {
+  static constexpr std::string_view kType = "account.PointsSpent";
+  static constexpr std::uint32_t kVersion = 1;
+  UserId user_id = 0;
+  OrderId order_id = 0;
+  Money amount = 0;
+  Money balance_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("orderId", s.order_id);
+    v("amount", s.amount);
+    v("balanceAfter", s.balance_after);
+  }
+};
+
+using DomainEvent = std::variant<UserRegistered, PointsCharged, PointsSpent, ProductCreated, StockRestocked,
+                                 StockReserved, StockReleased, CouponCreated, CouponIssued, CouponReserved,
+                                 CouponUsed, CouponReleased, CartItemAdded, CartItemRemoved, OrderPlaced, OrderPaid,
+                                 OrderCancelled, OrderExpired>;
 
 // The stream an event belongs to.
 std::string StreamOf(const DomainEvent& event);

@@ -3,6 +3,7 @@
 // money is whole won; times are milliseconds since the Unix epoch (UTC).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ using ProductId = std::int64_t;
 using OptionId = std::int64_t;
 using CouponId = std::int64_t;
 using UserCouponId = std::int64_t;
+using OrderId = std::int64_t;
+using PaymentId = std::int64_t;
 using Money = std::int64_t;
 using Quantity = std::int64_t;
 using TimeMs = std::int64_t;
@@ -26,6 +29,7 @@ inline constexpr Money kMaxPrice = 1'000'000'000;
 inline constexpr Quantity kMaxStock = 1'000'000'000;
 inline constexpr Quantity kMaxLineQuantity = 1'000'000;
 inline constexpr Quantity kMaxCouponQuantity = 100'000'000;
+inline constexpr std::size_t kMaxOrderLines = 100;
 
 // Stream names are "<category>-<id>", e.g. "account-42". The category is what
 // the Kafka topic and `replay --category` use.

@@ -42,6 +42,28 @@ struct UserCouponView {
   TimeMs issued_at_ms = 0;
 };
 
+struct OrderView {
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  std::string status;  // NOT_PAID, PAID, CANCELLED, EXPIRED
+  std::vector<OrderLine> lines;
+  Money total_amount = 0;
+  Money discount_amount = 0;
+  Money pay_amount = 0;
+  CouponId coupon_id = 0;  // 0: none
+  TimeMs created_at_ms = 0;
+  TimeMs expires_at_ms = 0;
+  TimeMs paid_at_ms = 0;  // 0 unless paid
+};
+
+struct PaymentView {
+  PaymentId payment_id = 0;
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  Money amount = 0;
+  TimeMs paid_at_ms = 0;
+};
+
 struct CartLineView {
   ProductId product_id = 0;
   OptionId option_id = 0;

@@ -7,18 +7,23 @@
 #include <vector>
 
 #include "projections/balance_projection.h"
+#include "projections/best_seller_projection.h"
 #include "projections/cart_projection.h"
 #include "projections/catalog_projection.h"
 #include "projections/coupon_projection.h"
+#include "projections/order_projection.h"
 
 namespace eventmart {
 
-inline std::vector<std::unique_ptr<Projection>> AllProjections() {
+// `ranking` is the best sellers' in-memory state, shared with the queries.
+inline std::vector<std::unique_ptr<Projection>> AllProjections(std::shared_ptr<SalesRanking> ranking, TimeMs now_ms) {
   std::vector<std::unique_ptr<Projection>> out;
   out.push_back(std::make_unique<BalanceProjection>());
   out.push_back(std::make_unique<CatalogProjection>());
   out.push_back(std::make_unique<CouponProjection>());
   out.push_back(std::make_unique<CartProjection>());
+  out.push_back(std::make_unique<OrderProjection>());
+  out.push_back(std::make_unique<BestSellerProjection>(std::move(ranking), now_ms));
   return out;
 }
 

@@ -69,6 +69,12 @@ struct BalanceFolder {
                          .balance_after = e.balance_after, .order_id = 0,
                          .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
   }
+  void operator()(const PointsSpent& e) {
+    out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
+    out.Put(HistoryKey(e.user_id, view.position),
+            EncodeEntry({.type = HistoryType::kPayment, .amount = e.amount, .balance_after = e.balance_after,
+                         .order_id = e.order_id, .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
+  }
   void operator()(const auto&) {}  // not about balances
 };
 

@@ -34,6 +34,8 @@ struct CatalogFolder {
     for (const auto& o : e.options) out.Put(keys::Tagged('o', o.option_id), product);
   }
   void operator()(const StockRestocked& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
+  void operator()(const StockReserved& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
+  void operator()(const StockReleased& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
   void operator()(const auto&) {}
 
   void SetStock(ProductId product_id, OptionId option_id, Quantity stock) {

@@ -68,7 +68,20 @@ struct CouponFolder {
             EncodeFields(HeldCouponRecord{e.coupon_id, static_cast<std::int64_t>(UserCouponStatus::kIssued),
                                           e.issued_at_ms}));
   }
+  void operator()(const CouponReserved& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kReserved); }
+  void operator()(const CouponUsed& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kUsed); }
+  void operator()(const CouponReleased& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kIssued); }
   void operator()(const auto&) {}
+
+  void SetStatus(UserId user, UserCouponId held_id, UserCouponStatus status) {
+    std::string key = keys::Tagged('u', user, held_id);
+    auto stored = out.Get(key);
+    if (!stored) return;
+    auto held = DecodeFields<HeldCouponRecord>(*stored);
+    if (!held) return;
+    held->status = static_cast<std::int64_t>(status);
+    out.Put(key, EncodeFields(*held));
+  }
 };
 
 }  // namespace

@@ -18,6 +18,10 @@ class Projection {
   virtual ~Projection() = default;
   virtual std::string_view name() const = 0;
   virtual void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) = 0;
+
+  // Projections that also keep state in memory load it here, from what
+  // they stored, before the projector resumes them.
+  virtual Result<void> Load(const ReadModelReader&) { return {}; }
 };
 
 }  // namespace eventmart

@@ -41,7 +41,8 @@ void Projector::Stop() {
 Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress) {
   checkpoints_.clear();
   for (const auto& p : projections_) {
-    auto stored = views_.Reader("").Get(CheckpointKey(p->name()));
+    if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
+    auto stored = views_.Get(CheckpointKey(p->name()));
     checkpoints_.push_back(stored && stored->size() == 8 ? DecodeFixed64BE(stored->data()) : 0);
   }
   position_ = checkpoints_.empty() ? log_.LastPosition()

@@ -84,6 +84,12 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db)));
 }
 
+std::optional<std::string> ReadModelStore::Get(std::string_view key) const {
+  std::string value;
+  if (!db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value).ok()) return std::nullopt;
+  return value;
+}
+
 Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
   auto s = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!s.ok()) return Fail(StoreErrc::kIoError, "read model write: " + s.ToString());

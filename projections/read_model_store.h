@@ -68,6 +68,9 @@ class ReadModelStore {
   [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> Open(const std::string& dir);
   ~ReadModelStore();
 
+  // A key outside every projection's prefix (checkpoints).
+  std::optional<std::string> Get(std::string_view key) const;
+
   [[nodiscard]] Result<void> Write(rocksdb::WriteBatch& batch);
   [[nodiscard]] Result<void> Write(rocksdb::WriteBatchWithIndex& batch);
   // Removes every key under `prefix` (a projection being rebuilt).

@@ -33,14 +33,16 @@ int Serve(const ServeOptions& options) {
     return kExitFailure;
   }
   SystemClock clock;
-  CommandProcessor processor(**store, clock, {.max_balance = options.max_balance});
+  CommandProcessor processor(**store, clock,
+                             {.max_balance = options.max_balance, .order_ttl_ms = options.order_ttl.count()});
   auto folded = processor.Start([](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   if (!folded) {
     spdlog::error("cannot load state from the log: {}", folded.error().Describe());
     return kExitFailure;
   }
   spdlog::info("state loaded from {} events", *folded);
-  Projector projector(**store, **views, AllProjections());
+  auto ranking = std::make_shared<SalesRanking>();
+  Projector projector(**store, **views, AllProjections(ranking, clock.NowMs()));
   if (auto started = projector.Start(); !started) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
@@ -55,7 +57,7 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
-  App app{**store, processor, projector, **views, clock, {.admin_token = options.admin_token}};
+  App app{**store, processor, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
   Router router = MakeRouter(app);
   HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
   auto port = server.Start();

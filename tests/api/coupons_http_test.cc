@@ -7,32 +7,12 @@
 #include "domain/time_format.h"
 #include "tests/support/api_helpers.h"
 #include "tests/support/server_fixture.h"
+#include "tests/support/start_line.h"
 
 using namespace eventmart;
 using namespace eventmart::testing;
 
 namespace {
-
-// Releases every waiting thread at once, so requests really race.
-class StartLine {
- public:
-  void Wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return go_; });
-  }
-  void Go() {
-    {
-      std::lock_guard lock(mu_);
-      go_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool go_ = false;
-};
 
 std::string IssuePath(const nlohmann::json& coupon) { return "/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue"; }
 std::string UserBody(std::int64_t user) { return R"({"userId":)" + std::to_string(user) + "}"; }

@@ -78,6 +78,56 @@ TEST_CASE("The balance projection follows the log and pages history", "[projecti
   }
 }
 
+namespace {
+
+// Counts what it is given.
+class CountingProjection final : public Projection {
+ public:
+  explicit CountingProjection(int* applied) : applied_(applied) {}
+  std::string_view name() const override { return "counting"; }
+  void Apply(const RecordedEventView&, const DomainEvent&, ReadModelWriter& out) override {
+    ++*applied_;
+    out.Put("n", std::to_string(*applied_));
+  }
+
+ private:
+  int* applied_;
+};
+
+std::vector<std::unique_ptr<Projection>> Counting(int* applied) {
+  std::vector<std::unique_ptr<Projection>> out;
+  out.push_back(std::make_unique<CountingProjection>(applied));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A restarted projector resumes at its checkpoint: no event twice, none skipped", "[projections]") {
+  std::string dir = TempDir("projector-resume");
+  auto store = RocksEventStore::Open(dir + "/events");
+  REQUIRE(store);
+  ManualClock clock(1);
+  CommandProcessor processor(**store, clock, {});
+  REQUIRE(processor.Start());
+  for (int i = 0; i < 5; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
+  int first_run = 0;
+  {
+    auto views = ReadModelStore::Open(dir + "/views");
+    REQUIRE(views);
+    Projector projector(**store, **views, Counting(&first_run));
+    REQUIRE(projector.Start());
+    CHECK(first_run == 5);
+  }
+  for (int i = 0; i < 3; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
+  int second_run = 0;
+  auto views = ReadModelStore::Open(dir + "/views");
+  REQUIRE(views);
+  Projector projector(**store, **views, Counting(&second_run));
+  REQUIRE(projector.Start());
+  CHECK(second_run == 3);
+  CHECK(projector.position() == 8);
+}
+
 TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projections]") {
   std::string dir = TempDir("projector-wait");
   auto store = RocksEventStore::Open(dir + "/events");

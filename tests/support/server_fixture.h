@@ -16,6 +16,8 @@ namespace eventmart::testing {
 
 struct ServerConfig {
   Money max_balance = kDefaultMaxBalance;
+  TimeMs order_ttl_ms = 5 * 60 * 1000;
+  const Clock* clock = nullptr;  // default: the system clock
   std::chrono::milliseconds read_timeout{15'000};
   std::string admin_token = "secret";
 };
@@ -28,10 +30,13 @@ class TestServer {
   HttpClient Client() const { return HttpClient("127.0.0.1", port_); }
   int port() const { return port_; }
   RocksEventStore& store() { return *store_; }
+  CommandProcessor& processor() { return *processor_; }
 
  private:
   std::string dir_;
-  SystemClock clock_;
+  SystemClock system_clock_;
+  const Clock* clock_;
+  std::shared_ptr<SalesRanking> ranking_ = std::make_shared<SalesRanking>();
   std::unique_ptr<RocksEventStore> store_;
   std::unique_ptr<ReadModelStore> views_;
   std::unique_ptr<CommandProcessor> processor_;

@@ -1,0 +1,77 @@
+// domain/order.h
+// Orders: placed (stock and coupon reserved), then paid, cancelled or
+// expired — exactly one of the three. Pure decisions; the command side
+// gathers the state they need and appends what they return atomically.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/account.h"
+#include "domain/coupon.h"
+#include "domain/events.h"
+#include "domain/result.h"
+#include "domain/views.h"
+
+namespace eventmart {
+
+enum class OrderStatus { kNotPaid, kPaid, kCancelled, kExpired };
+std::string_view OrderStatusName(OrderStatus status);
+
+struct OrderState {
+  UserId user_id = 0;
+  OrderStatus status = OrderStatus::kNotPaid;
+  std::vector<OrderLine> lines;
+  CouponId coupon_id = 0;
+  UserCouponId user_coupon_id = 0;
+  Money total_amount = 0;
+  Money discount_amount = 0;
+  Money pay_amount = 0;
+  TimeMs created_at_ms = 0;
+  TimeMs expires_at_ms = 0;
+  TimeMs closed_at_ms = 0;  // paid, cancelled or expired at
+  PaymentId payment_id = 0;
+};
+
+// FIXED: the value; RATE: percent of total, rounded down; never above total.
+Money DiscountFor(DiscountType type, std::int64_t value, Money total);
+
+// The coupon a user wants to apply, as the order sees it.
+struct CouponToApply {
+  CouponId coupon_id = 0;
+  UserCouponId user_coupon_id = 0;
+  DiscountType type = DiscountType::kFixed;
+  std::int64_t value = 0;
+};
+
+// Prices the lines (unit price * quantity) and applies the coupon.
+[[nodiscard]] OrderPlaced DecidePlaceOrder(OrderId order_id, UserId user, std::vector<OrderLine> lines,
+                                           const std::optional<CouponToApply>& coupon, TimeMs now_ms,
+                                           TimeMs ttl_ms);
+
+// Reserves `quantity` of an option for an order; OUT_OF_STOCK if short.
+[[nodiscard]] Result<StockReserved> DecideReserveStock(ProductId product, OptionId option, Quantity stock,
+                                                       Quantity quantity, OrderId order);
+
+// The events of a payment, all or nothing: points spent, the coupon used,
+// the order paid. INSUFFICIENT_BALANCE leaves everything as it was.
+struct PaymentEvents {
+  PointsSpent spent;
+  std::optional<CouponUsed> coupon_used;
+  OrderPaid paid;
+};
+[[nodiscard]] Result<PaymentEvents> DecidePay(const OrderState& order, OrderId order_id, const AccountState& account,
+                                              PaymentId payment_id, TimeMs now_ms);
+
+// Whether `order` may still be paid or cancelled at now_ms.
+[[nodiscard]] bool IsOpen(const OrderState& order, TimeMs now_ms);
+
+OrderView ToView(OrderId id, const OrderState& order);
+
+void Apply(OrderState& order, const OrderPlaced& event);
+void Apply(OrderState& order, const OrderPaid& event);
+void Apply(OrderState& order, const OrderCancelled& event);
+void Apply(OrderState& order, const OrderExpired& event);
+void Apply(AccountState& account, const PointsSpent& event);
+
+}  // namespace eventmart

@@ -1,0 +1,41 @@
+// projections/order_projection.h
+// Orders as their users see them, for
+//   GET /api/v1/orders/{orderId}, GET /api/v1/orders?userId=
+// Keys (under "orders/"):
+//   o<orderId BE8>             -> OrderRecord
+//   u<userId BE8><orderId BE8> -> "" (a user's orders, newest = highest id)
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "domain/views.h"
+#include "projections/projection.h"
+
+namespace eventmart {
+
+class OrderProjection final : public Projection {
+ public:
+  static constexpr std::string_view kName = "orders";
+  std::string_view name() const override { return kName; }
+  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+};
+
+struct OrderPage {
+  std::vector<OrderView> items;
+  OrderId next_before = 0;  // 0 on the last page
+};
+
+class OrderQueries {
+ public:
+  explicit OrderQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
+
+  std::optional<OrderView> Find(OrderId id) const;
+  // The user's orders with id < before (0: from the newest), newest first.
+  OrderPage ByUser(UserId user, std::size_t limit, OrderId before) const;
+
+ private:
+  ReadModelReader reader_;
+};
+
+}  // namespace eventmart
