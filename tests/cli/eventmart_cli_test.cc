@@ -222,3 +222,75 @@ TEST_CASE("A coupon storm survives SIGKILL: no acknowledged coupon lost, none ov
   CHECK(holders() == kQuantity);
   CHECK(c.Get(coupon_path).json()["remainingQuantity"] == 0);
 }
+
+TEST_CASE("Orders and payments survive SIGKILL mid-load, and the books still balance", "[cli][crash][orders][slow]") {
+  std::string dir = TempDir("cli-order-kill");
+  constexpr int kClients = 8;
+  constexpr long long kStock = 100000, kPrice = 10, kPoints = 10'000'000;
+  std::vector<std::string> users;
+  std::string product;
+  std::vector<std::set<long long>> acked_paid(kClients);
+  {
+    Process server(ServeArgs(dir, {"--admin-token", "secret"}), dir + "/server.log");
+    int port = StartServer(server);
+    REQUIRE(port > 0);
+    HttpClient setup("127.0.0.1", port);
+    for (int i = 0; i < kClients; ++i) {
+      auto r = setup.Post("/api/v1/users", R"({"name":"buyer"})");
+      REQUIRE(r.status == 201);
+      users.push_back(std::to_string(r.json()["userId"].get<long long>()));
+      REQUIRE(setup.Post("/api/v1/points/" + users.back() + "/charge", R"({"amount":10000000})").status == 200);
+    }
+    auto p = setup.Post("/api/v1/admin/products", R"({"name":"Mug","price":10,"stock":100000})", {"Authorization: Bearer secret"});
+    REQUIRE(p.status == 201);
+    product = std::to_string(p.json()["productId"].get<long long>());
+    std::atomic<int> answered{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+      clients.emplace_back([&, i] {
+        HttpClient c("127.0.0.1", port);
+        std::string items = R"([{"productId":)" + product + R"(,"quantity":1}])";
+        for (int n = 0;; ++n) {
+          if (i % 2 == 0) {  // place and pay in one step
+            auto r = c.Post("/api/v1/orders", R"({"userId":)" + users[i] + R"(,"items":)" + items + R"(,"pay":true})");
+            if (r.status != 201) return;
+            acked_paid[i].insert(r.json()["orderId"].get<long long>());
+          } else {  // place, then pay
+            auto r = c.Post("/api/v1/orders", R"({"userId":)" + users[i] + R"(,"items":)" + items + "}");
+            if (r.status != 201) return;
+            long long id = r.json()["orderId"];
+            auto paid = c.Post("/api/v1/payments", R"({"orderId":)" + std::to_string(id) + R"(,"userId":)" + users[i] + "}");
+            if (paid.status != 201) return;
+            acked_paid[i].insert(id);
+          }
+          ++answered;
+        }
+      });
+    }
+    while (answered < 300) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    server.Signal(SIGKILL);
+    for (auto& t : clients) t.join();
+    server.Wait();
+  }
+  Process server(ServeArgs(dir, {"--admin-token", "secret"}), dir + "/server.log");
+  int port = StartServer(server);
+  REQUIRE(port > 0);
+  HttpClient c("127.0.0.1", port);
+  long long sold = 0;
+  for (int i = 0; i < kClients; ++i) {
+    std::set<long long> paid;
+    std::string cursor;
+    do {
+      auto page = c.Get("/api/v1/orders?userId=" + users[i] + "&limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor)).json();
+      for (auto& order : page["items"]) {
+        if (order["status"] == "PAID") paid.insert(order["orderId"].get<long long>());
+        else if (order["status"] == "NOT_PAID") sold += order["items"][0]["quantity"].get<long long>();  // still reserved
+      }
+      cursor = page["nextCursor"].is_null() ? "" : page["nextCursor"].get<std::string>();
+    } while (!cursor.empty());
+    for (long long id : acked_paid[i]) CHECK(paid.contains(id));  // nothing acknowledged is lost
+    sold += static_cast<long long>(paid.size());
+    CHECK(c.Get("/api/v1/points/" + users[i]).json()["balance"] == kPoints - kPrice * static_cast<long long>(paid.size()));
+  }
+  CHECK(c.Get("/api/v1/products/" + product).json()["stock"] == kStock - sold);
+}
