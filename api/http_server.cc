@@ -1,4 +1,5 @@
 // <utility> before any Asio header: Boost 1.74 Asio misses it under C++20+.
+#include <pthread.h>
 #include <utility>
 
 #include "api/http_server.h"
@@ -231,7 +232,12 @@ Result<std::uint16_t> HttpServer::Impl::Start() {
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return Fail(ec, "listen on " + options_.host + ":" + std::to_string(options_.port));
   Accept();
-  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  for (int i = 0; i < options_.threads; ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "em-http");
+      ioc_.run();
+    });
+  }
   return acceptor_.local_endpoint().port();
 }
 

@@ -1,5 +1,6 @@
 #include "commands/command_processor.h"
 
+#include <pthread.h>
 #include <algorithm>
 
 #include "commands/command_errors.h"
@@ -58,7 +59,10 @@ Result<std::uint64_t> CommandProcessor::Start(const std::function<void(std::uint
     std::lock_guard lock(mu_);
     running_ = true;
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-decider");
+    Run();
+  });
   return folded;
 }
 

@@ -225,6 +225,7 @@ struct OrderPaid {
   Money discount_amount = 0;
   Money pay_amount = 0;
   TimeMs created_at_ms = 0;
+  TimeMs expires_at_ms = 0;
   TimeMs paid_at_ms = 0;
 
   template <class Self, class V>
@@ -238,6 +239,7 @@ struct OrderPaid {
     v("discountAmount", s.discount_amount);
     v("payAmount", s.pay_amount);
     v("createdAtMs", s.created_at_ms);
+    v("expiresAtMs", s.expires_at_ms);
     v("paidAtMs", s.paid_at_ms);
   }
 };

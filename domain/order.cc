@@ -70,7 +70,7 @@ Result<PaymentEvents> DecidePay(const OrderState& order, OrderId order_id, const
       .paid = {.order_id = order_id, .user_id = order.user_id, .payment_id = payment_id, .lines = order.lines,
                .coupon_id = order.coupon_id, .total_amount = order.total_amount,
                .discount_amount = order.discount_amount, .pay_amount = order.pay_amount,
-               .created_at_ms = order.created_at_ms, .paid_at_ms = now_ms}};
+               .created_at_ms = order.created_at_ms, .expires_at_ms = order.expires_at_ms, .paid_at_ms = now_ms}};
   if (order.coupon_id != 0) {
     events.coupon_used = CouponUsed{.coupon_id = order.coupon_id, .user_id = order.user_id,
                                     .user_coupon_id = order.user_coupon_id, .order_id = order_id};

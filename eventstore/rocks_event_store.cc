@@ -1,5 +1,6 @@
 #include "eventstore/rocks_event_store.h"
 
+#include <pthread.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -174,7 +175,12 @@ class RocksEventStore::Impl {
     return {};
   }
 
-  void StartCommitter() { committer_ = std::thread([this] { CommitterLoop(); }); }
+  void StartCommitter() {
+    committer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "em-committer");
+      CommitterLoop();
+    });
+  }
 
   void Close() {
     {

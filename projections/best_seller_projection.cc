@@ -7,20 +7,48 @@
 
 namespace eventmart {
 
+void SalesRanking::Window::Change(ProductId product, Quantity delta) {
+  Quantity& total = totals[product];
+  if (total > 0) ranked.erase({product, total});
+  total += delta;
+  if (total > 0) {
+    ranked.insert({product, total});
+  } else {
+    totals.erase(product);
+  }
+}
+
 void SalesRanking::Add(TimeMs paid_at_ms, ProductId product, Quantity quantity) {
   std::lock_guard lock(mu_);
   sales_.push_back({paid_at_ms, product, quantity});
-  for (auto& window : windows_) window.totals[product] += quantity;
+  for (auto& window : windows_) {
+    if (window.active) window.Change(product, quantity);
+  }
   ExpireAll(paid_at_ms);  // a sale's time is close enough to now to age the others
 }
 
-// Ages every window to now_ms, then forgets sales no window counts any more.
+// Ages the windows in use to now_ms, and forgets sales older than the longest window.
 void SalesRanking::ExpireAll(TimeMs now_ms) {
-  for (int d = 1; d <= kMaxRankingDays; ++d) Expire(windows_[d - 1], now_ms - d * kDayMs);
-  // The longest window has the oldest start, so it lets go last.
-  while (!sales_.empty() && dropped_ < windows_.back().next) {
+  for (int d = 1; d <= kMaxRankingDays; ++d) {
+    if (windows_[d - 1].active) Expire(windows_[d - 1], now_ms - d * kDayMs);
+  }
+  while (!sales_.empty() && sales_.front().at_ms <= now_ms - kMaxRankingDays * kDayMs) {
     sales_.pop_front();
     ++dropped_;
+  }
+}
+
+// Builds a window from the kept sales newer than from_ms.
+void SalesRanking::Activate(Window& window, TimeMs from_ms) {
+  window = Window{};
+  window.active = true;
+  window.next = dropped_;
+  for (const Sale& sale : sales_) {
+    if (sale.at_ms <= from_ms) {
+      ++window.next;
+      continue;
+    }
+    window.Change(sale.product, sale.quantity);
   }
 }
 
@@ -37,8 +65,7 @@ void SalesRanking::Expire(Window& window, TimeMs from_ms) {
   while (window.next < dropped_ + sales_.size()) {
     const Sale& sale = sales_[window.next - dropped_];
     if (sale.at_ms > from_ms) break;
-    auto it = window.totals.find(sale.product);
-    if (it != window.totals.end() && (it->second -= sale.quantity) <= 0) window.totals.erase(it);
+    window.Change(sale.product, -sale.quantity);
     ++window.next;
   }
 }
@@ -47,17 +74,11 @@ std::vector<RankedProduct> SalesRanking::Top(TimeMs now_ms, int days, std::size_
   std::lock_guard lock(mu_);
   days = std::clamp(days, 1, kMaxRankingDays);
   ExpireAll(now_ms);
-  const Window& window = windows_[days - 1];
-  std::vector<RankedProduct> ranked;
-  ranked.reserve(window.totals.size());
-  for (const auto& [product, sold] : window.totals) ranked.push_back({product, sold});
-  auto better = [](const RankedProduct& a, const RankedProduct& b) {
-    return a.sold != b.sold ? a.sold > b.sold : a.product_id < b.product_id;
-  };
-  std::size_t n = std::min(limit, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end(), better);
-  ranked.resize(n);
-  return ranked;
+  Window& window = windows_[days - 1];
+  if (!window.active) Activate(window, now_ms - days * kDayMs);
+  std::vector<RankedProduct> top;
+  for (auto it = window.ranked.begin(); it != window.ranked.end() && top.size() < limit; ++it) top.push_back(*it);
+  return top;
 }
 
 void BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {

@@ -2,7 +2,10 @@
 // Products ranked by quantity in orders paid within a rolling window
 // (1 to 30 days, to now), for GET /api/v1/products/best. Answered from
 // memory: SalesRanking keeps, for each window length, running totals per
-// product, and drops sales from a window's totals as they age out of it.
+// product in rank order, and drops sales from a window as they age out of
+// it, so a query costs O(limit), whatever the number of products. A window
+// length is kept up to date from its first query on (built then from the
+// sales of the last 30 days), so sales pay only for the windows in use.
 // Every sale line is also stored (under "bestsellers/s<paidAt BE8>
 // <orderId BE8><productId BE8>"), so a restart reloads the last 30 days
 // instead of replaying the log.
@@ -12,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
@@ -42,12 +46,23 @@ class SalesRanking {
     ProductId product;
     Quantity quantity;
   };
+  // Best first: more sold, then the lower product id.
+  struct Better {
+    bool operator()(const RankedProduct& a, const RankedProduct& b) const {
+      return a.sold != b.sold ? a.sold > b.sold : a.product_id < b.product_id;
+    }
+  };
   struct Window {
+    bool active = false;   // kept up to date only once somebody asked for it
     std::size_t next = 0;  // absolute index of the oldest sale still counted
     std::unordered_map<ProductId, Quantity> totals;
+    std::set<RankedProduct, Better> ranked;  // the same totals, in rank order
+
+    void Change(ProductId product, Quantity delta);
   };
   void Expire(Window& window, TimeMs from_ms);
   void ExpireAll(TimeMs now_ms);
+  void Activate(Window& window, TimeMs from_ms);
 
   std::mutex mu_;
   std::deque<Sale> sales_;  // in the order they were paid

@@ -17,8 +17,14 @@ struct ProductRecord {
   }
 };
 
-ProductView ToView(ProductId id, ProductRecord record) {
-  return ProductView{.product_id = id, .name = std::move(record.name), .options = std::move(record.options)};
+// The product with each option's current stock ("s<optionId>", when it has moved).
+ProductView ToView(const ReadModelReader& reader, ProductId id, ProductRecord record) {
+  ProductView view{.product_id = id, .name = std::move(record.name), .options = std::move(record.options)};
+  for (auto& option : view.options) {
+    auto stock = reader.Get(keys::Tagged('s', option.option_id));
+    if (stock && stock->size() == 8) option.stock = keys::IdAt(*stock, 0);
+  }
+  return view;
 }
 
 }  // namespace
@@ -38,16 +44,11 @@ struct CatalogFolder {
   void operator()(const StockReleased& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
   void operator()(const auto&) {}
 
-  void SetStock(ProductId product_id, OptionId option_id, Quantity stock) {
-    std::string key = keys::Tagged('p', product_id);
-    auto stored = out.Get(key);
-    if (!stored) return;
-    auto record = DecodeFields<ProductRecord>(*stored);
-    if (!record) return;
-    for (auto& o : record->options) {
-      if (o.option_id == option_id) o.stock = stock;
-    }
-    out.Put(key, EncodeFields(*record));
+  // Stock has a key of its own: reserving is one small put, not a rewrite of the product.
+  void SetStock(ProductId, OptionId option_id, Quantity stock) {
+    std::string value;
+    PutFixed64BE(&value, static_cast<std::uint64_t>(stock));
+    out.Put(keys::Tagged('s', option_id), value);
   }
 };
 
@@ -62,7 +63,7 @@ std::optional<ProductView> CatalogQueries::FindProduct(ProductId id) const {
   if (!stored) return std::nullopt;
   auto record = DecodeFields<ProductRecord>(*stored);
   if (!record) return std::nullopt;
-  return ToView(id, std::move(*record));
+  return ToView(reader_, id, std::move(*record));
 }
 
 std::optional<ProductId> CatalogQueries::ProductOfOption(OptionId id) const {
@@ -76,7 +77,7 @@ ProductPage CatalogQueries::List(ProductId after, std::size_t limit, bool includ
   reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false, [&](std::string_view key, std::string_view value) {
     auto record = DecodeFields<ProductRecord>(value);
     if (!record) return true;
-    ProductView view = ToView(keys::IdAt(key, 1), std::move(*record));
+    ProductView view = ToView(reader_, keys::IdAt(key, 1), std::move(*record));
     if (!include_sold_out && view.TotalStock() == 0) return true;
     if (page.items.size() == limit) {
       page.next_after = page.items.back().product_id;

@@ -2,7 +2,8 @@
 // Products with their options, prices and orderable stock, for
 //   GET /api/v1/products, GET /api/v1/products/{id}
 // Keys (under "catalog/"):
-//   p<productId BE8> -> ProductRecord
+//   p<productId BE8> -> ProductRecord (name, options; stock as created)
+//   s<optionId BE8>  -> the option's current stock BE8, once it has changed
 //   o<optionId BE8>  -> productId BE8
 #pragma once
 

@@ -49,7 +49,12 @@ struct OrderFolder {
                                      e.coupon_id, e.created_at_ms, e.expires_at_ms, 0}));
     out.Put(keys::Tagged('u', e.user_id, e.order_id), "");
   }
-  void operator()(const OrderPaid& e) { SetStatus(e.order_id, "PAID", e.paid_at_ms); }
+  // A paid order carries all of itself: written whole, without a read.
+  void operator()(const OrderPaid& e) {
+    out.Put(keys::Tagged('o', e.order_id),
+            EncodeFields(OrderRecord{e.user_id, "PAID", e.lines, e.total_amount, e.discount_amount, e.pay_amount,
+                                     e.coupon_id, e.created_at_ms, e.expires_at_ms, e.paid_at_ms}));
+  }
   void operator()(const OrderCancelled& e) { SetStatus(e.order_id, "CANCELLED", 0); }
   void operator()(const OrderExpired& e) { SetStatus(e.order_id, "EXPIRED", 0); }
   void operator()(const auto&) {}

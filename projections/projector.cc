@@ -1,5 +1,6 @@
 #include "projections/projector.h"
 
+#include <pthread.h>
 #include <rocksdb/comparator.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
@@ -28,7 +29,10 @@ std::string Projector::CheckpointKey(std::string_view projection) {
 Result<void> Projector::Start() {
   auto caught_up = CatchUp();
   if (!caught_up) return Fail(caught_up.error());
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-projector");
+    Run();
+  });
   return {};
 }
 

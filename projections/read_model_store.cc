@@ -91,7 +91,12 @@ std::optional<std::string> ReadModelStore::Get(std::string_view key) const {
 }
 
 Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
-  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  // No WAL: every batch carries its checkpoint in the same (single) column
+  // family, so whatever a crash leaves -- the last flushed memtable -- is a
+  // consistent prefix, and the projector resumes from its checkpoint.
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Write(wo, &batch);
   if (!s.ok()) return Fail(StoreErrc::kIoError, "read model write: " + s.ToString());
   return {};
 }

@@ -5,13 +5,17 @@
 #       POST /api/v1/points/{id}/charge for random users
 #   tools/bench_http.sh coupon [seconds=10] [connections=256]
 #       the coupon storm: one hot coupon, each request a distinct user
+#   tools/bench_http.sh order [seconds=10] [connections=64]
+#       place and pay in one step (pay:true), random users and products,
+#       then GET /api/v1/products/best on the resulting ranking
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-charge}"
 SECONDS_PER_RUN="${2:-10}"
 CONNECTIONS="${3:-$([ "$MODE" = coupon ] && echo 256 || echo 64)}"
 BIN=build/release/tools/eventmart
-[ -x "$BIN" ] || { echo "build Release first: cmake --build build/release" >&2; exit 1; }
+[ -f build/release/build.ninja ] || cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release --target eventmart >/dev/null
 dir=$(mktemp -d /tmp/eventmart-bench-XXXXXX)
 "$BIN" serve --data-dir "$dir" --listen 127.0.0.1:0 --admin-token bench >"$dir/stdout" 2>"$dir/server.log" &
 pid=$!
@@ -27,7 +31,21 @@ echo "mode=$MODE users=$users connections=$CONNECTIONS seconds=$SECONDS_PER_RUN"
 
 echo "== GET /healthz"
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$url/healthz" | grep -E "Requests/sec|50%|99%|Non-2xx"
-if [ "$MODE" = coupon ]; then
+if [ "$MODE" = order ]; then
+  THREADS=2 wrk -t2 -c32 -d5s -s tools/wrk/charge_all.lua "$url" >/dev/null
+  # wrk drops the very first request its first thread makes: charge user 1 by hand.
+  curl -s -XPOST "$url/api/v1/points/1/charge" -d '{"amount":10000000}' >/dev/null
+  TOKEN=bench wrk -t2 -c32 -d1s -s tools/wrk/products.lua "$url/api/v1/admin/products" >/dev/null
+  products=$(curl -s "$url/api/v1/products?includeSoldOut=true&limit=1" >/dev/null; \
+    curl -s -XPOST "$url/api/v1/admin/products" -H 'Authorization: Bearer bench' -d '{"name":"last","price":100,"stock":1000000000}' \
+    | grep -o '"productId":[0-9]*' | cut -d: -f2)
+  echo "products=$products"
+  echo "== POST /api/v1/orders (pay:true)"
+  USERS="$users" PRODUCTS="$products" wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency \
+    -s tools/wrk/order_pay.lua "$url" | grep -E "Requests/sec|50%|99%|Non-2xx"
+  echo "== GET /api/v1/products/best"
+  wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$url/api/v1/products/best" | grep -E "Requests/sec|50%|99%|Non-2xx"
+elif [ "$MODE" = coupon ]; then
   coupon=$(curl -s -XPOST "$url/api/v1/admin/coupons" -H 'Authorization: Bearer bench' \
     -d "{\"name\":\"storm\",\"discountType\":\"FIXED\",\"discountValue\":1000,\"totalQuantity\":$users}" \
     | grep -o '"couponId":[0-9]*' | cut -d: -f2)

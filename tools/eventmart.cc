@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--users", issue.users, "Users, and the coupon's quantity")->capture_default_str();
   issue_cmd->add_option("--writers", issue.writers, "Concurrent submitters")->capture_default_str();
 
+  BenchBestOptions best;
+  auto* best_cmd = bench_cmd->add_subcommand("best", "The best-seller query (top 5 of 3 days), timed in process");
+  best_cmd->add_option("--products", best.products, "Products that sell")->capture_default_str();
+  best_cmd->add_option("--sales", best.sales, "Sale lines over four days")->capture_default_str();
+  best_cmd->add_option("--queries", best.queries, "Queries to time")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,5 +98,6 @@ int main(int argc, char** argv) {
   if (*append_cmd) return BenchAppend(bench);
   if (*replay_cmd) return BenchReplay(replay);
   if (*issue_cmd) return BenchIssue(issue);
+  if (*best_cmd) return BenchBest(best);
   return kExitUsage;
 }

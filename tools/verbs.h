@@ -49,4 +49,11 @@ struct BenchIssueOptions {
 };
 int BenchIssue(const BenchIssueOptions& options);
 
+struct BenchBestOptions {
+  std::int64_t products = 10'000;
+  std::int64_t sales = 1'000'000;
+  std::int64_t queries = 100'000;
+};
+int BenchBest(const BenchBestOptions& options);
+
 }  // namespace eventmart::cli
