@@ -11,6 +11,7 @@
 namespace eventmart {
 
 std::string FormatTime(TimeMs ms);
+void AppendTime(TimeMs ms, std::string* out);  // the same, appended
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fff]Z" and numeric offsets ("+09:00").
 std::optional<TimeMs> ParseTime(std::string_view text);

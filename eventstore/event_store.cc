@@ -9,15 +9,21 @@
 
 namespace eventmart {
 
-std::string FormatEventId(const EventId& id) {
+void AppendEventId(const EventId& id, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
+  char buf[36];
+  char* p = buf;
   for (std::size_t i = 0; i < id.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[id[i] >> 4]);
-    out.push_back(kHex[id[i] & 0xF]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = kHex[id[i] >> 4];
+    *p++ = kHex[id[i] & 0xF];
   }
+  out->append(buf, sizeof buf);
+}
+
+std::string FormatEventId(const EventId& id) {
+  std::string out;
+  AppendEventId(id, &out);
   return out;
 }
 

@@ -30,6 +30,7 @@ using StreamVersion = std::uint64_t;   // 0 = the stream does not exist yet
 
 using EventId = std::array<std::uint8_t, 16>;
 std::string FormatEventId(const EventId& id);  // 8-4-4-4-12 lowercase hex
+void AppendEventId(const EventId& id, std::string* out);
 EventId NewEventId(std::int64_t now_ms);       // time-ordered, random tail (UUIDv7 layout)
 
 // What an append expects a stream's version to be.

@@ -162,7 +162,11 @@ class RocksEventStore::Impl {
     if (reader) {
       options.max_open_files = -1;  // required by secondary instances
       secondary_dir_ = MakeSecondaryDir();
-      s = rocksdb::DB::OpenAsSecondary(options, dir, secondary_dir_, Families(options), &handles_, &db);
+      auto families = Families(options);
+      // A reader only replays the writer's WAL and then reads: append-only
+      // vector memtables, sorted once on first read, cost far less to fill.
+      for (auto& family : families) family.options.memtable_factory.reset(new rocksdb::VectorRepFactory());
+      s = rocksdb::DB::OpenAsSecondary(options, dir, secondary_dir_, families, &handles_, &db);
     } else {
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);

@@ -2,7 +2,6 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -11,16 +10,30 @@
 
 namespace eventmart {
 
-void ReadModelWriter::Put(std::string_view key, std::string_view value) {
-  batch_.Put(Key(key), rocksdb::Slice(value.data(), value.size()));
+const std::optional<std::string>* PendingChanges::Find(const std::string& key) const {
+  auto it = changes_.find(key);
+  return it == changes_.end() ? nullptr : &it->second;
 }
 
-void ReadModelWriter::Delete(std::string_view key) { batch_.Delete(Key(key)); }
+void PendingChanges::AppendTo(rocksdb::WriteBatch& batch) const {
+  for (const auto& [key, value] : changes_) {
+    if (value) {
+      batch.Put(key, *value);
+    } else {
+      batch.Delete(key);
+    }
+  }
+}
+
+void ReadModelWriter::Put(std::string_view key, std::string_view value) { changes_.Put(Key(key), value); }
+
+void ReadModelWriter::Delete(std::string_view key) { changes_.Delete(Key(key)); }
 
 std::optional<std::string> ReadModelWriter::Get(std::string_view key) const {
+  std::string full = Key(key);
+  if (const auto* pending = changes_.Find(full)) return *pending;
   std::string value;
-  auto s = batch_.GetFromBatchAndDB(db_, rocksdb::ReadOptions(), Key(key), &value);
-  if (!s.ok()) return std::nullopt;
+  if (!db_->Get(rocksdb::ReadOptions(), full, &value).ok()) return std::nullopt;
   return value;
 }
 
@@ -101,7 +114,24 @@ Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
   return {};
 }
 
-Result<void> ReadModelStore::Write(rocksdb::WriteBatchWithIndex& batch) { return Write(*batch.GetWriteBatch()); }
+Result<void> ReadModelStore::Write(const PendingChanges& changes) {
+  rocksdb::WriteBatch batch;
+  changes.AppendTo(batch);
+  return Write(batch);
+}
+
+Result<void> ReadModelStore::DropProjection(std::string_view name) {
+  if (auto dropped = DropPrefix(std::string(name) + "/"); !dropped) return dropped;
+  auto s = db_->Delete(rocksdb::WriteOptions(), "~checkpoint/" + std::string(name));
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "drop checkpoint: " + s.ToString());
+  return {};
+}
+
+Result<void> ReadModelStore::Flush() {
+  auto s = db_->Flush(rocksdb::FlushOptions());
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "flush read models: " + s.ToString());
+  return {};
+}
 
 Result<void> ReadModelStore::DropPrefix(std::string_view prefix) {
   std::string begin(prefix);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,26 +21,41 @@
 namespace rocksdb {
 class DB;
 class WriteBatch;
-class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace eventmart {
 
 class ReadModelStore;
 
-// Puts and deletes for one projection, added to a shared batch. Get reads
-// through the batch, so a projection sees its own changes not yet written.
+// Changes not yet written, by key: the last change of each key wins, and
+// they are written in key order -- RocksDB's memtable inserts keys that
+// arrive in order far faster than keys that arrive at random.
+class PendingChanges {
+ public:
+  void Put(std::string key, std::string_view value) { changes_[std::move(key)] = std::string(value); }
+  void Delete(std::string key) { changes_[std::move(key)] = std::nullopt; }
+  // The pending change of `key`: nullptr if none, a null optional if deleted.
+  const std::optional<std::string>* Find(const std::string& key) const;
+  void AppendTo(rocksdb::WriteBatch& batch) const;
+  std::size_t size() const { return changes_.size(); }
+
+ private:
+  std::map<std::string, std::optional<std::string>> changes_;
+};
+
+// Puts and deletes for one projection. Get reads through the pending
+// changes, so a projection sees what it has not written yet.
 class ReadModelWriter {
  public:
-  ReadModelWriter(rocksdb::WriteBatchWithIndex& batch, rocksdb::DB* db, std::string prefix)
-      : batch_(batch), db_(db), prefix_(std::move(prefix)) {}
+  ReadModelWriter(PendingChanges& changes, rocksdb::DB* db, std::string prefix)
+      : changes_(changes), db_(db), prefix_(std::move(prefix)) {}
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
   std::optional<std::string> Get(std::string_view key) const;
 
  private:
   std::string Key(std::string_view key) const;
-  rocksdb::WriteBatchWithIndex& batch_;
+  PendingChanges& changes_;
   rocksdb::DB* db_;
   std::string prefix_;
 };
@@ -72,9 +88,13 @@ class ReadModelStore {
   std::optional<std::string> Get(std::string_view key) const;
 
   [[nodiscard]] Result<void> Write(rocksdb::WriteBatch& batch);
-  [[nodiscard]] Result<void> Write(rocksdb::WriteBatchWithIndex& batch);
+  [[nodiscard]] Result<void> Write(const PendingChanges& changes);
   // Removes every key under `prefix` (a projection being rebuilt).
   [[nodiscard]] Result<void> DropPrefix(std::string_view prefix);
+  // Removes a projection's keys and its checkpoint, so it starts over.
+  [[nodiscard]] Result<void> DropProjection(std::string_view name);
+  // Writes the memtable out (writes skip the WAL, so this makes them durable).
+  [[nodiscard]] Result<void> Flush();
 
   ReadModelReader Reader(std::string_view projection) const {
     return ReadModelReader(*this, std::string(projection) + "/");

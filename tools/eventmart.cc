@@ -75,6 +75,39 @@ int main(int argc, char** argv) {
   best_cmd->add_option("--sales", best.sales, "Sale lines over four days")->capture_default_str();
   best_cmd->add_option("--queries", best.queries, "Queries to time")->capture_default_str();
 
+  LoadOptions load;
+  auto* load_cmd = app.add_subcommand("load", "Fill a new store with a realistic history (through the command processor)");
+  load_cmd->add_option("--data-dir", load.data_dir, "A new store's folder")->required();
+  load_cmd->add_option("--users", load.users, "Users, each charged to the balance limit")->capture_default_str();
+  load_cmd->add_option("--products", load.products, "Products with 1-3 options")->capture_default_str();
+  load_cmd->add_option("--orders", load.orders,
+                       "Orders: 70% paid at once, 15% paid later, 10% cancelled, 5% left to expire")->capture_default_str();
+  load_cmd->add_option("--days", load.days, "Days of history the orders spread over")->capture_default_str();
+  load_cmd->add_option("--in-flight", load.in_flight, "Commands outstanding at once")->capture_default_str();
+  load_cmd->add_option("--seed", load.seed, "Random seed")->capture_default_str();
+
+  ReplayOptions replay_events;
+  auto* replay_events_cmd = app.add_subcommand("replay", "Print events as JSON lines or CSV (works on a live store)");
+  replay_events_cmd->add_option("--data-dir", replay_events.data_dir, "The store's folder")->required();
+  replay_events_cmd->add_option("--stream", replay_events.stream, "Only this stream, e.g. account-42");
+  replay_events_cmd->add_option("--category", replay_events.category, "Only this category, e.g. order");
+  replay_events_cmd->add_option("--type", replay_events.types, "Only this event type (repeatable), e.g. order.OrderPaid");
+  replay_events_cmd->add_option("--from-position", replay_events.from_position, "First position (inclusive)")
+      ->check(CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}));
+  replay_events_cmd->add_option("--to-position", replay_events.to_position, "Last position (inclusive)")
+      ->check(CLI::Range(std::uint64_t{1}, ~std::uint64_t{0}));
+  replay_events_cmd->add_option("--since", replay_events.since, "Only events at or after this RFC 3339 time");
+  replay_events_cmd->add_option("--until", replay_events.until, "Only events at or before this RFC 3339 time");
+  replay_events_cmd->add_flag("--follow", replay_events.follow, "Keep printing new events until interrupted");
+  replay_events_cmd->add_option("--format", replay_events.format, "jsonl or csv")
+      ->capture_default_str()->check(CLI::IsMember({"jsonl", "csv"}));
+
+  RebuildOptions rebuild;
+  auto* rebuild_cmd = app.add_subcommand("rebuild", "Drop and rebuild read models from the log (server stopped)");
+  rebuild_cmd->add_option("--data-dir", rebuild.data_dir, "The store's folder")->required();
+  rebuild_cmd->add_option("--projection", rebuild.projection,
+                          "balances, catalog, coupons, carts, orders, bestsellers, or all")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -95,6 +128,9 @@ int main(int argc, char** argv) {
     return Serve(serve);
   }
   if (*stats_cmd) return Stats(stats);
+  if (*load_cmd) return Load(load);
+  if (*rebuild_cmd) return Rebuild(rebuild);
+  if (*replay_events_cmd) return Replay(replay_events);
   if (*append_cmd) return BenchAppend(bench);
   if (*replay_cmd) return BenchReplay(replay);
   if (*issue_cmd) return BenchIssue(issue);

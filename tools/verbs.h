@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 #include "domain/ids.h"
@@ -55,5 +56,36 @@ struct BenchBestOptions {
   std::int64_t queries = 100'000;
 };
 int BenchBest(const BenchBestOptions& options);
+
+struct LoadOptions {
+  std::string data_dir;
+  std::int64_t users = 10'000;
+  std::int64_t products = 1'000;
+  std::int64_t orders = 100'000;
+  std::int64_t days = 7;
+  std::int64_t in_flight = 512;
+  std::uint64_t seed = 1;
+};
+int Load(const LoadOptions& options);
+
+struct ReplayOptions {
+  std::string data_dir;
+  std::string stream;
+  std::string category;
+  std::vector<std::string> types;
+  std::uint64_t from_position = 1;
+  std::uint64_t to_position = ~std::uint64_t{0};
+  std::string since;
+  std::string until;
+  bool follow = false;
+  std::string format = "jsonl";
+};
+int Replay(const ReplayOptions& options);
+
+struct RebuildOptions {
+  std::string data_dir;
+  std::string projection = "all";
+};
+int Rebuild(const RebuildOptions& options);
 
 }  // namespace eventmart::cli

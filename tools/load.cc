@@ -1,0 +1,229 @@
+// eventmart load: fills a store with a realistic history, fast, through the
+// command processor (so every event is a real decision): users with points,
+// products with options, coupons issued first come first served, and
+// orders that are paid at once, paid later, cancelled, or left to expire.
+// Time is a manual clock walking up to now through at most the last --days
+// days (less when that would make orders outlive their follow-ups), so
+// events carry spread-out times and unpaid orders really expire.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "commands/command_processor.h"
+#include "eventstore/rocks_event_store.h"
+#include "tools/cli_util.h"
+#include "tools/verbs.h"
+
+namespace eventmart::cli {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+class Loader {
+ public:
+  Loader(CommandProcessor& processor, const LoadOptions& o) : processor_(processor), o_(o), rng_(o.seed) {}
+
+  // Submits with at most --in-flight commands outstanding; `then` runs on
+  // acknowledgement (on the committer thread) and may submit follow-ups.
+  void Submit(Command command, std::function<void(const Result<Reply>&)> then = nullptr) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return in_flight_ < o_.in_flight; });
+      ++in_flight_;
+    }
+    SubmitNow(std::move(command), std::move(then));
+  }
+
+  void Drain() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+
+  // In-stock options of every product, learnt from the creation replies.
+  std::vector<std::pair<ProductId, OptionId>> sellable;
+  std::mutex sellable_mu;
+
+  std::uint64_t failures() const { return failures_.load(); }
+  std::uint64_t done() const { return done_.load(); }
+  std::mt19937_64& rng() { return rng_; }
+
+ private:
+  void SubmitNow(Command command, std::function<void(const Result<Reply>&)> then) {
+    processor_.Submit(std::move(command), std::nullopt, nullptr, [this, then = std::move(then)](Outcome outcome) {
+      if (!outcome.reply) ++failures_;
+      if (then) then(outcome.reply);
+      ++done_;
+      std::lock_guard lock(mu_);
+      if (--in_flight_ < o_.in_flight) cv_.notify_all();
+    });
+  }
+
+ public:
+  // A follow-up from inside a callback: never blocks the committer thread.
+  void FollowUp(Command command, std::function<void(const Result<Reply>&)> then = nullptr) {
+    {
+      std::lock_guard lock(mu_);
+      ++in_flight_;
+    }
+    SubmitNow(std::move(command), std::move(then));
+  }
+
+ private:
+  CommandProcessor& processor_;
+  const LoadOptions& o_;
+  std::mt19937_64 rng_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::int64_t in_flight_ = 0;
+  std::atomic<std::uint64_t> failures_{0};
+  std::atomic<std::uint64_t> done_{0};
+};
+
+class Progress {
+ public:
+  Progress(const char* what, std::int64_t total) : what_(what), total_(total), start_(SteadyClock::now()), last_(start_) {}
+  void Tick(std::int64_t done, std::uint64_t commands) {
+    auto now = SteadyClock::now();
+    if (now - last_ < std::chrono::seconds(1) && done < total_) return;
+    last_ = now;
+    double seconds = std::chrono::duration<double>(now - start_).count();
+    double rate = static_cast<double>(commands) / std::max(seconds, 1e-3);
+    double eta = done == 0 ? 0 : seconds * static_cast<double>(total_ - done) / static_cast<double>(done);
+    std::fprintf(stderr, "load: %s %lld/%lld (%.0f%%), %.0f commands/s, ETA %.0fs\n", what_,
+                 static_cast<long long>(done), static_cast<long long>(total_),
+                 100.0 * static_cast<double>(done) / static_cast<double>(std::max<std::int64_t>(total_, 1)), rate, eta);
+  }
+
+ private:
+  const char* what_;
+  std::int64_t total_;
+  SteadyClock::time_point start_, last_;
+};
+
+std::int64_t Uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
+  return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+}
+
+void LoadUsers(Loader& loader, const LoadOptions& o) {
+  Progress progress("users", o.users);
+  for (std::int64_t i = 0; i < o.users; ++i) {
+    loader.Submit(RegisterUser{"user" + std::to_string(i + 1)}, [&loader](const Result<Reply>& r) {
+      if (r) loader.FollowUp(ChargePoints{std::get<UserReply>(*r).user_id, kDefaultMaxBalance});
+    });
+    progress.Tick(i + 1, loader.done());
+  }
+  loader.Drain();
+}
+
+void LoadCatalog(Loader& loader, const LoadOptions& o) {
+  for (std::int64_t i = 0; i < o.products; ++i) {
+    NewProduct product{"product " + std::to_string(i + 1), {}};
+    std::int64_t options = Uniform(loader.rng(), 1, 3);
+    for (std::int64_t k = 0; k < options; ++k) {
+      product.options.push_back({"option " + std::to_string(k + 1), Uniform(loader.rng(), 10, 1000) * 100,
+                                 Uniform(loader.rng(), 0, 9) == 0 ? 0 : kMaxStock / 2});
+    }
+    loader.Submit(CreateProduct{std::move(product)}, [&loader](const Result<Reply>& r) {
+      if (!r) return;
+      const auto& view = std::get<ProductView>(*r);
+      std::lock_guard lock(loader.sellable_mu);
+      for (const auto& option : view.options) {
+        if (option.stock > 0) loader.sellable.emplace_back(view.product_id, option.option_id);
+      }
+    });
+  }
+  std::int64_t coupons = std::max<std::int64_t>(1, o.products / 100);
+  for (std::int64_t i = 0; i < coupons; ++i) {
+    bool fixed = i % 2 == 0;
+    loader.Submit(CreateCoupon{{"coupon " + std::to_string(i + 1), fixed ? DiscountType::kFixed : DiscountType::kRate,
+                                fixed ? 1000 : 10, std::max<std::int64_t>(1, o.users / 4), 0}});
+  }
+  loader.Drain();
+  for (std::int64_t u = 1; u <= o.users; u += 3) loader.Submit(IssueCoupon{Uniform(loader.rng(), 1, coupons), u});
+  loader.Drain();
+}
+
+PlaceOrder RandomOrder(std::mt19937_64& rng, const LoadOptions& o,
+                       const std::vector<std::pair<ProductId, OptionId>>& sellable) {
+  PlaceOrder order{.user_id = Uniform(rng, 1, o.users), .items = {}, .coupon_id = std::nullopt, .pay = false};
+  std::int64_t lines = Uniform(rng, 1, 3);
+  auto last = static_cast<std::int64_t>(sellable.size()) - 1;
+  for (std::int64_t k = 0; k < lines; ++k) {
+    // A skewed catalog: a few products sell far more than the rest.
+    auto [product, option] = sellable[static_cast<std::size_t>(std::min(Uniform(rng, 0, last), Uniform(rng, 0, last)))];
+    bool repeated = false;
+    for (const auto& item : order.items) repeated = repeated || item.option_id == option;
+    if (!repeated) order.items.push_back({.product_id = product, .option_id = option, .quantity = Uniform(rng, 1, 3)});
+  }
+  return order;
+}
+
+void LoadOrders(Loader& loader, const LoadOptions& o, ManualClock& clock, TimeMs end_ms) {
+  if (loader.sellable.empty()) return;
+  Progress progress("orders", o.orders);
+  // Follow-ups (pay later, cancel) are decided up to --in-flight orders
+  // after their order; the clock must not pass the order TTL meanwhile.
+  TimeMs ttl_safe_step = 5 * 60 * 1000 / (2 * o.in_flight);
+  TimeMs step = std::clamp<TimeMs>(o.days * 24 * 3600 * 1000 / std::max<std::int64_t>(o.orders, 1), 1, ttl_safe_step);
+  clock.Set(end_ms - step * o.orders);
+  for (std::int64_t i = 0; i < o.orders; ++i) {
+    PlaceOrder order = RandomOrder(loader.rng(), o, loader.sellable);
+    std::int64_t fate = Uniform(loader.rng(), 1, 100);
+    order.pay = fate <= 70;
+    UserId user = order.user_id;
+    loader.Submit(std::move(order), [&loader, fate, user](const Result<Reply>& r) {
+      if (!r || fate <= 70) return;
+      OrderId id = std::get<OrderView>(*r).order_id;
+      if (fate <= 85) loader.FollowUp(PayOrder{id, user});
+      else if (fate <= 95) loader.FollowUp(CancelOrder{id, user});
+      // the rest stay unpaid and expire
+    });
+    clock.Set(std::min(end_ms, clock.NowMs() + step));
+    progress.Tick(i + 1, loader.done());
+  }
+  loader.Drain();
+}
+
+}  // namespace
+
+int Load(const LoadOptions& o) {
+  if (o.users < 1 || o.products < 1 || o.orders < 0 || o.days < 1 || o.in_flight < 1) {
+    std::fprintf(stderr, "eventmart load: --users, --products, --days and --in-flight must be >= 1\n");
+    return kExitUsage;
+  }
+  auto store = RocksEventStore::Open(o.data_dir + "/events");
+  if (!store) {
+    std::fprintf(stderr, "eventmart load: %s\n", store.error().Describe().c_str());
+    return kExitFailure;
+  }
+  if ((*store)->LastPosition() != 0) {
+    std::fprintf(stderr, "eventmart load: %s already holds events; load fills new stores only\n", o.data_dir.c_str());
+    return kExitFailure;
+  }
+  TimeMs now = SystemClock().NowMs();
+  ManualClock clock(now - o.days * 24 * 3600 * 1000);
+  CommandProcessor processor(**store, clock, {});
+  if (auto started = processor.Start(); !started) return kExitFailure;
+  Loader loader(processor, o);
+  auto start = SteadyClock::now();
+  LoadUsers(loader, o);
+  LoadCatalog(loader, o);
+  LoadOrders(loader, o, clock, now);
+  clock.Set(now);
+  processor.Wake();
+  processor.Stop();
+  double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  std::printf("events=%llu commands=%llu rejected=%llu seconds=%.1f\n",
+              static_cast<unsigned long long>((*store)->LastPosition()), static_cast<unsigned long long>(loader.done()),
+              static_cast<unsigned long long>(loader.failures()), seconds);
+  return kExitOk;
+}
+
+}  // namespace eventmart::cli
