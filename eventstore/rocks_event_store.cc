@@ -345,7 +345,50 @@ class RocksEventStore::Impl {
   const std::string& dir() const { return dir_; }
   rocksdb::DB* db() const { return db_.get(); }
 
+  Result<GlobalPosition> CopyTo(const std::string& to) const {
+    if (std::filesystem::exists(to)) return Fail(StoreErrc::kInvalidArgument, to + " already exists");
+    if (!reader_) {
+      rocksdb::Checkpoint* checkpoint = nullptr;
+      auto s = rocksdb::Checkpoint::Create(db_.get(), &checkpoint);
+      std::unique_ptr<rocksdb::Checkpoint> owned(checkpoint);
+      if (s.ok()) s = checkpoint->CreateCheckpoint(to);
+      if (!s.ok()) return Fail(FromStatus(s, "checkpoint to " + to));
+      return last_position();
+    }
+    rocksdb::Options options = BaseOptions();
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(options, to, Families(options), &handles, &raw);
+    if (!s.ok()) return Fail(FromStatus(s, "create " + to));
+    std::unique_ptr<rocksdb::DB> copy(raw);
+    for (std::size_t i = 0; i < handles_.size() && s.ok(); ++i) s = CopyFamily(handles_[i], copy.get(), handles[i]);
+    if (s.ok()) s = copy->Flush(rocksdb::FlushOptions(), handles);
+    if (s.ok()) s = copy->SyncWAL();
+    for (auto* h : handles) copy->DestroyColumnFamilyHandle(h);
+    if (!s.ok()) return Fail(FromStatus(s, "copy to " + to));
+    return last_position();
+  }
+
  private:
+  rocksdb::Status CopyFamily(rocksdb::ColumnFamilyHandle* from, rocksdb::DB* to, rocksdb::ColumnFamilyHandle* into) const {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;  // the stream index has a prefix extractor: copy everything
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, from));
+    rocksdb::WriteBatch batch;
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;  // flushed and synced once at the end
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      batch.Put(into, it->key(), it->value());
+      if (batch.Count() >= 10'000) {
+        if (auto s = to->Write(wo, &batch); !s.ok()) return s;
+        batch.Clear();
+      }
+    }
+    if (!it->status().ok()) return it->status();
+    return batch.Count() > 0 ? to->Write(wo, &batch) : rocksdb::Status::OK();
+  }
+
   struct GroupState {
     rocksdb::WriteBatch batch;
     std::unordered_map<std::string, StreamVersion> heads;  // heads changed by this group
@@ -572,6 +615,7 @@ Result<std::optional<AppendResult>> RocksEventStore::FindCommand(std::string_vie
 }
 
 Result<GlobalPosition> RocksEventStore::CatchUp() { return impl_->CatchUp(); }
+Result<GlobalPosition> RocksEventStore::CopyTo(const std::string& dir) const { return impl_->CopyTo(dir); }
 Result<StoreStats> RocksEventStore::ComputeStats() const { return impl_->ComputeStats(); }
 const std::string& RocksEventStore::dir() const { return impl_->dir(); }
 rocksdb::DB* RocksEventStore::db() const { return impl_->db(); }

@@ -67,6 +67,12 @@ class RocksEventStore final : public EventStore {
   // Reader instances only: catch up with the writing process.
   [[nodiscard]] Result<GlobalPosition> CatchUp();
 
+  // A consistent copy of the store in `dir` (which must not exist), that a
+  // writer can open. A writer instance makes a RocksDB checkpoint (hard
+  // links, instant); a reader instance copies what it sees, which is one
+  // point in time of a live store. Returns the last position copied.
+  [[nodiscard]] Result<GlobalPosition> CopyTo(const std::string& dir) const;
+
   // Counts by a full scan of the log (progress is the caller's concern).
   [[nodiscard]] Result<StoreStats> ComputeStats() const;
 

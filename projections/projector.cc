@@ -44,7 +44,7 @@ void Projector::Stop() {
   Notify(/*check_deadlines=*/true);
 }
 
-Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress) {
+Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
   checkpoints_.clear();
   for (const auto& p : projections_) {
     if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
@@ -54,7 +54,7 @@ Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPositio
   position_ = checkpoints_.empty() ? log_.LastPosition()
                                    : *std::min_element(checkpoints_.begin(), checkpoints_.end());
   for (;;) {
-    auto applied = Step(kCatchUpBatchEvents);
+    auto applied = Step(kCatchUpBatchEvents, up_to);
     if (!applied) return Fail(applied.error());
     if (progress) progress(position());
     if (*applied == 0) return position();
@@ -82,16 +82,16 @@ void Projector::Run() {
 }
 
 // Folds up to max_events after the lowest checkpoint; returns how many were read.
-Result<std::size_t> Projector::Step(std::size_t max_events) {
+Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to) {
   GlobalPosition from = position() + 1;
-  if (from > log_.LastPosition()) return std::size_t{0};
+  if (from > std::min(up_to, log_.LastPosition())) return std::size_t{0};
   PendingChanges batch;
   std::vector<ReadModelWriter> writers;
   writers.reserve(projections_.size());
   for (const auto& p : projections_) writers.emplace_back(batch, views_.db(), std::string(p->name()) + "/");
   GlobalPosition last = 0;
   Error decode_error;
-  auto scanned = log_.Scan({.from = from, .limit = max_events}, [&](const RecordedEventView& view) {
+  auto scanned = log_.Scan({.from = from, .to = up_to, .limit = max_events}, [&](const RecordedEventView& view) {
     auto event = DecodeEvent(view);
     if (!event) {
       decode_error = event.error();

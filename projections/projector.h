@@ -57,7 +57,8 @@ class Projector {
 
   // Applies everything up to the log's current end on the calling thread
   // (offline rebuilds and tests). Not while the thread runs.
-  [[nodiscard]] Result<GlobalPosition> CatchUp(const std::function<void(GlobalPosition)>& progress = {});
+  [[nodiscard]] Result<GlobalPosition> CatchUp(const std::function<void(GlobalPosition)>& progress = {},
+                                               GlobalPosition up_to = ~GlobalPosition{0});
 
   static std::string CheckpointKey(std::string_view projection);
 
@@ -68,7 +69,7 @@ class Projector {
   };
 
   void Run();
-  Result<std::size_t> Step(std::size_t max_events);
+  Result<std::size_t> Step(std::size_t max_events, GlobalPosition up_to = ~GlobalPosition{0});
   void Notify(bool check_deadlines);
 
   const EventStore& log_;

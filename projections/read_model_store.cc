@@ -2,8 +2,10 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "eventstore/store_errors.h"
@@ -73,8 +75,31 @@ void ReadModelReader::Scan(
   }
 }
 
-ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
-ReadModelStore::~ReadModelStore() = default;
+ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir)
+    : db_(std::move(db)), secondary_dir_(std::move(secondary_dir)) {}
+
+ReadModelStore::~ReadModelStore() {
+  db_.reset();
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+Result<std::unique_ptr<ReadModelStore>> ReadModelStore::OpenReader(const std::string& dir) {
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return Fail(StoreErrc::kInvalidArgument, "no read models in " + dir);
+  }
+  std::string secondary = (std::filesystem::temp_directory_path() / "eventmart-views-XXXXXX").string();
+  if (mkdtemp(secondary.data()) == nullptr) return Fail(StoreErrc::kIoError, "mkdtemp");
+  rocksdb::Options options;
+  options.max_open_files = -1;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::OpenAsSecondary(options, dir, secondary, &db);
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "open " + dir + ": " + s.ToString());
+  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db), secondary));
+}
 
 Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& dir) {
   std::error_code ec;
@@ -125,6 +150,32 @@ Result<void> ReadModelStore::DropProjection(std::string_view name) {
   auto s = db_->Delete(rocksdb::WriteOptions(), "~checkpoint/" + std::string(name));
   if (!s.ok()) return Fail(StoreErrc::kIoError, "drop checkpoint: " + s.ToString());
   return {};
+}
+
+Result<void> ReadModelStore::CopyTo(const std::string& dir) const {
+  if (secondary_dir_.empty()) {
+    rocksdb::Checkpoint* checkpoint = nullptr;
+    auto s = rocksdb::Checkpoint::Create(db_.get(), &checkpoint);
+    std::unique_ptr<rocksdb::Checkpoint> owned(checkpoint);
+    // Writes skip the WAL: flush first, or the checkpoint misses the memtable.
+    if (s.ok()) s = db_->Flush(rocksdb::FlushOptions());
+    if (s.ok()) s = checkpoint->CreateCheckpoint(dir);
+    if (!s.ok()) return Fail(StoreErrc::kIoError, "checkpoint to " + dir + ": " + s.ToString());
+    return {};
+  }
+  auto copy = Open(dir);
+  if (!copy) return Fail(copy.error());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::WriteBatch batch;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    batch.Put(it->key(), it->value());
+    if (batch.Count() >= 10'000) {
+      if (auto written = (*copy)->Write(batch); !written) return written;
+      batch.Clear();
+    }
+  }
+  if (auto written = (*copy)->Write(batch); !written) return written;
+  return (*copy)->Flush();
 }
 
 Result<void> ReadModelStore::Flush() {

@@ -82,6 +82,9 @@ class ReadModelReader {
 class ReadModelStore {
  public:
   [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> Open(const std::string& dir);
+  // Read-only view of read models another process may be writing (what it
+  // has flushed: a consistent state, checkpoints included).
+  [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> OpenReader(const std::string& dir);
   ~ReadModelStore();
 
   // A key outside every projection's prefix (checkpoints).
@@ -93,6 +96,8 @@ class ReadModelStore {
   [[nodiscard]] Result<void> DropPrefix(std::string_view prefix);
   // Removes a projection's keys and its checkpoint, so it starts over.
   [[nodiscard]] Result<void> DropProjection(std::string_view name);
+  // A consistent copy in `dir` (checkpoint, or a copy from a reader).
+  [[nodiscard]] Result<void> CopyTo(const std::string& dir) const;
   // Writes the memtable out (writes skip the WAL, so this makes them durable).
   [[nodiscard]] Result<void> Flush();
 
@@ -102,8 +107,9 @@ class ReadModelStore {
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
-  explicit ReadModelStore(std::unique_ptr<rocksdb::DB> db);
+  explicit ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir = {});
   std::unique_ptr<rocksdb::DB> db_;
+  std::string secondary_dir_;
 };
 
 }  // namespace eventmart

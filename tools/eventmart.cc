@@ -108,6 +108,17 @@ int main(int argc, char** argv) {
   rebuild_cmd->add_option("--projection", rebuild.projection,
                           "balances, catalog, coupons, carts, orders, bestsellers, or all")->capture_default_str();
 
+  VerifyOptions verify;
+  auto* verify_cmd = app.add_subcommand("verify", "Check every invariant from the log, and the read models against it");
+  verify_cmd->add_option("--data-dir", verify.data_dir, "The store's folder")->required();
+  verify_cmd->add_option("--max-balance", verify.max_balance, "The balance limit the server runs with")->capture_default_str();
+  verify_cmd->add_flag("--skip-read-models", verify.skip_read_models, "Check the log only");
+
+  BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand("backup", "A consistent copy of a store, live or stopped, that serve can start on");
+  backup_cmd->add_option("--data-dir", backup.data_dir, "The store's folder")->required();
+  backup_cmd->add_option("--to", backup.to, "A new folder for the copy")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -130,6 +141,8 @@ int main(int argc, char** argv) {
   if (*stats_cmd) return Stats(stats);
   if (*load_cmd) return Load(load);
   if (*rebuild_cmd) return Rebuild(rebuild);
+  if (*verify_cmd) return Verify(verify);
+  if (*backup_cmd) return Backup(backup);
   if (*replay_events_cmd) return Replay(replay_events);
   if (*append_cmd) return BenchAppend(bench);
   if (*replay_cmd) return BenchReplay(replay);

@@ -88,4 +88,17 @@ struct RebuildOptions {
 };
 int Rebuild(const RebuildOptions& options);
 
+struct VerifyOptions {
+  std::string data_dir;
+  Money max_balance = kDefaultMaxBalance;
+  bool skip_read_models = false;
+};
+int Verify(const VerifyOptions& options);
+
+struct BackupOptions {
+  std::string data_dir;
+  std::string to;
+};
+int Backup(const BackupOptions& options);
+
 }  // namespace eventmart::cli
