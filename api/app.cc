@@ -38,6 +38,10 @@ Router MakeRouter(App& app) {
   AddProductRoutes(router, app);
   AddCouponRoutes(router, app);
   AddCartRoutes(router, app);
+  AddAdminRoutes(router, app);
+  router.SetObserver([&app](std::string_view route, int status, double seconds) {
+    app.metrics.ObserveRequest(route, status, seconds);
+  });
   return router;
 }
 
@@ -74,13 +78,13 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
   Renderer renderer = [to_response](const Result<Reply>& reply) {
     return Serialize(to_response(reply));
   };
+  std::string_view name = CommandName(command);
   app.commands.Submit(std::move(command), std::move(idempotency), std::move(renderer),
-                      [to_response, respond = std::move(respond)](Outcome outcome) {
-                        if (outcome.replayed) {
-                          respond(Deserialize(*outcome.replayed));
-                        } else {
-                          respond(to_response(outcome.reply));
-                        }
+                      [&app, name, to_response, respond = std::move(respond)](Outcome outcome) {
+                        HttpResponse response =
+                            outcome.replayed ? Deserialize(*outcome.replayed) : to_response(outcome.reply);
+                        app.metrics.CountCommand(name, response.status);
+                        respond(std::move(response));
                       });
 }
 

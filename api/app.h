@@ -7,7 +7,8 @@
 
 #include "api/router.h"
 #include "commands/command_processor.h"
-#include "eventstore/event_store.h"
+#include "api/metrics.h"
+#include "eventstore/rocks_event_store.h"
 #include "projections/best_seller_projection.h"
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
@@ -20,13 +21,15 @@ struct AppOptions {
 };
 
 struct App {
-  EventStore& log;
+  RocksEventStore& log;
   CommandProcessor& commands;
   Projector& projector;
   ReadModelStore& views;
   SalesRanking& ranking;
   const Clock& clock;
   AppOptions options;
+  Metrics metrics{};
+  std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };
 
 Router MakeRouter(App& app);
@@ -39,6 +42,7 @@ void AddProductRoutes(Router& router, App& app);
 void AddCouponRoutes(Router& router, App& app);
 void AddCartRoutes(Router& router, App& app);
 void AddOrderRoutes(Router& router, App& app);
+void AddAdminRoutes(Router& router, App& app);
 
 // True if the request carries "Authorization: Bearer <admin token>"
 // (compared in constant time). Never true when no token is configured.

@@ -2,6 +2,8 @@
 
 #include "api/json_io.h"
 
+#include <chrono>
+
 namespace eventmart {
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
@@ -21,7 +23,7 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 void Router::Add(std::string method, std::string_view pattern, Handler handler) {
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), {}, std::string(pattern), std::move(handler)};
   for (auto s : SplitPath(pattern)) route.segments.emplace_back(s);
   routes_.push_back(std::move(route));
 }
@@ -39,6 +41,16 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& path
   return true;
 }
 
+Respond Router::Observed(std::string_view route, Respond respond) const {
+  if (!observer_) return respond;
+  auto start = std::chrono::steady_clock::now();
+  return [this, route, start, respond = std::move(respond)](HttpResponse response) {
+    observer_(route, response.status,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    respond(std::move(response));
+  };
+}
+
 void Router::Dispatch(const HttpRequest& request, Respond respond, Post post) const {
   auto path = SplitPath(request.path);
   PathParams params;
@@ -46,11 +58,12 @@ void Router::Dispatch(const HttpRequest& request, Respond respond, Post post) co
   for (const auto& route : routes_) {
     if (!Match(route, path, &params)) continue;
     if (route.method == request.method) {
-      route.handler(request, params, std::move(respond), std::move(post));
+      route.handler(request, params, Observed(route.pattern, std::move(respond)), std::move(post));
       return;
     }
     other_method = true;
   }
+  respond = Observed("unmatched", std::move(respond));
   if (other_method) {
     respond(ErrorResponse(405, "METHOD_NOT_ALLOWED", request.method + " is not allowed on " + request.path));
   } else {

@@ -17,19 +17,27 @@ namespace eventmart {
 using PathParams = std::vector<std::string_view>;
 using Handler = std::function<void(const HttpRequest&, const PathParams&, Respond, Post)>;
 
+// Told of every answer: the route's pattern ("unmatched" for 404/405), the
+// status, and the seconds from dispatch to answer.
+using Observer = std::function<void(std::string_view route, int status, double seconds)>;
+
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler);
+  void SetObserver(Observer observer) { observer_ = std::move(observer); }
   void Dispatch(const HttpRequest& request, Respond respond, Post post) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
+    std::string pattern;
     Handler handler;
   };
+  Respond Observed(std::string_view route, Respond respond) const;
   static bool Match(const Route& route, const std::vector<std::string_view>& path, PathParams* params);
   std::vector<Route> routes_;
+  Observer observer_;
 };
 
 std::vector<std::string_view> SplitPath(std::string_view path);

@@ -344,6 +344,7 @@ class RocksEventStore::Impl {
 
   const std::string& dir() const { return dir_; }
   rocksdb::DB* db() const { return db_.get(); }
+  const StoreMetrics& metrics() const { return metrics_; }
 
   Result<GlobalPosition> CopyTo(const std::string& to) const {
     if (std::filesystem::exists(to)) return Fail(StoreErrc::kInvalidArgument, to + " already exists");
@@ -430,7 +431,11 @@ class RocksEventStore::Impl {
     if (state.batch.Count() > 0) {
       rocksdb::WriteOptions wo;
       wo.sync = options_.sync;
+      auto started = std::chrono::steady_clock::now();
       auto s = failed_ ? rocksdb::Status::Aborted("store failed") : db_->Write(wo, &state.batch);
+      metrics_.commit_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      metrics_.group_appends.Observe(static_cast<double>(group.size()));
+      metrics_.events.fetch_add(state.position - last_position(), std::memory_order_relaxed);
       if (s.ok()) {
         for (auto& [stream, version] : state.heads) heads_[stream] = version;
         Publish(state.position);
@@ -441,7 +446,10 @@ class RocksEventStore::Impl {
         }
       }
     }
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (!results[i]) metrics_.rejected.fetch_add(1, std::memory_order_relaxed);
+      group[i].done(std::move(results[i]));
+    }
   }
 
   // Checks one append against the group's view of the heads and, if it
@@ -556,6 +564,8 @@ class RocksEventStore::Impl {
   bool closed_ = false;
   std::thread committer_;
 
+  StoreMetrics metrics_;
+
   // Committer thread only.
   std::unordered_map<std::string, StreamVersion> heads_;
   bool failed_ = false;
@@ -618,6 +628,7 @@ Result<GlobalPosition> RocksEventStore::CatchUp() { return impl_->CatchUp(); }
 Result<GlobalPosition> RocksEventStore::CopyTo(const std::string& dir) const { return impl_->CopyTo(dir); }
 Result<StoreStats> RocksEventStore::ComputeStats() const { return impl_->ComputeStats(); }
 const std::string& RocksEventStore::dir() const { return impl_->dir(); }
+const StoreMetrics& RocksEventStore::metrics() const { return impl_->metrics(); }
 rocksdb::DB* RocksEventStore::db() const { return impl_->db(); }
 
 }  // namespace eventmart

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "eventstore/event_store.h"
+#include "eventstore/histogram.h"
 
 namespace rocksdb {
 class DB;
@@ -76,6 +77,7 @@ class RocksEventStore final : public EventStore {
   // Counts by a full scan of the log (progress is the caller's concern).
   [[nodiscard]] Result<StoreStats> ComputeStats() const;
 
+  const StoreMetrics& metrics() const;
   const std::string& dir() const;
   rocksdb::DB* db() const;  // for checkpoints (backup)
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "commands/clock.h"
 #include "projections/balance_projection.h"
 #include "projections/best_seller_projection.h"
 #include "projections/cart_projection.h"
@@ -25,6 +26,17 @@ inline std::vector<std::unique_ptr<Projection>> AllProjections(std::shared_ptr<S
   out.push_back(std::make_unique<OrderProjection>());
   out.push_back(std::make_unique<BestSellerProjection>(std::move(ranking), now_ms));
   return out;
+}
+
+// Fresh instances by name, for online rebuilds (a rebuilt best-seller
+// ranking starts empty and takes the live one's place when it swaps in).
+inline ProjectionFactory AllProjectionsFactory(const Clock& clock) {
+  return [&clock](std::string_view name) -> std::unique_ptr<Projection> {
+    for (auto& p : AllProjections(std::make_shared<SalesRanking>(), clock.NowMs())) {
+      if (p->name() == name) return std::move(p);
+    }
+    return nullptr;
+  };
 }
 
 }  // namespace eventmart

@@ -81,15 +81,30 @@ std::vector<RankedProduct> SalesRanking::Top(TimeMs now_ms, int days, std::size_
   return top;
 }
 
+void SalesRanking::Swap(SalesRanking& other) {
+  std::scoped_lock lock(mu_, other.mu_);
+  std::swap(sales_, other.sales_);
+  std::swap(dropped_, other.dropped_);
+  std::swap(windows_, other.windows_);
+}
+
+void BestSellerProjection::TakeOver(Projection& old) {
+  auto& previous = static_cast<BestSellerProjection&>(old);
+  previous.ranking_->Swap(*ranking_);  // queries hold the old ranking object: give it our contents
+  ranking_ = previous.ranking_;
+}
+
 void BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
   const auto* paid = std::get_if<OrderPaid>(&event);
   if (paid == nullptr) return;
   for (const auto& line : paid->lines) {
+    // Keyed by option: one order may hold several options of one product.
     std::string key = keys::Tagged('s', paid->paid_at_ms, paid->order_id);
-    PutFixed64BE(&key, static_cast<std::uint64_t>(line.product_id));
-    std::string quantity;
-    PutFixed64BE(&quantity, static_cast<std::uint64_t>(line.quantity));
-    out.Put(key, quantity);
+    PutFixed64BE(&key, static_cast<std::uint64_t>(line.option_id));
+    std::string value;
+    PutFixed64BE(&value, static_cast<std::uint64_t>(line.product_id));
+    PutFixed64BE(&value, static_cast<std::uint64_t>(line.quantity));
+    out.Put(key, value);
     ranking_->Add(paid->paid_at_ms, line.product_id, line.quantity);
   }
 }
@@ -99,8 +114,8 @@ Result<void> BestSellerProjection::Load(const ReadModelReader& reader) {
   TimeMs from = loaded_at_ms_ - kMaxRankingDays * kDayMs;
   reader.Scan("s", keys::Tagged('s', std::max<TimeMs>(from, 0)), /*reverse=*/false,
               [&](std::string_view key, std::string_view value) {
-                if (key.size() != 25 || value.size() != 8) return true;
-                ranking_->Add(keys::IdAt(key, 1), keys::IdAt(key, 17), keys::IdAt(value, 0));
+                if (key.size() != 25 || value.size() != 16) return true;
+                ranking_->Add(keys::IdAt(key, 1), keys::IdAt(value, 0), keys::IdAt(value, 8));
                 return true;
               });
   return {};

@@ -7,8 +7,8 @@
 // length is kept up to date from its first query on (built then from the
 // sales of the last 30 days), so sales pay only for the windows in use.
 // Every sale line is also stored (under "bestsellers/s<paidAt BE8>
-// <orderId BE8><productId BE8>"), so a restart reloads the last 30 days
-// instead of replaying the log.
+// <orderId BE8><optionId BE8>" -> productId BE8, quantity BE8), so a restart
+// reloads the last 30 days instead of replaying the log.
 #pragma once
 
 #include <array>
@@ -39,6 +39,8 @@ class SalesRanking {
   // ties by lower product id.
   std::vector<RankedProduct> Top(TimeMs now_ms, int days, std::size_t limit);
   void Clear();
+  // Exchanges contents, so that whoever holds `other` sees ours.
+  void Swap(SalesRanking& other);
 
  private:
   struct Sale {
@@ -79,6 +81,7 @@ class BestSellerProjection final : public Projection {
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   Result<void> Load(const ReadModelReader& reader) override;
+  void TakeOver(Projection& old) override;
 
  private:
   std::shared_ptr<SalesRanking> ranking_;

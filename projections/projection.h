@@ -5,6 +5,8 @@
 // changes from the store (events carry the "after" values they need).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string_view>
 
 #include "domain/events.h"
@@ -22,6 +24,13 @@ class Projection {
   // Projections that also keep state in memory load it here, from what
   // they stored, before the projector resumes them.
   virtual Result<void> Load(const ReadModelReader&) { return {}; }
+
+  // A rebuilt copy is about to replace `old` (same name): take over what
+  // others hold of it (the best sellers' ranking, which queries share).
+  virtual void TakeOver(Projection& /*old*/) {}
 };
+
+// Makes a fresh instance of a projection by name, for online rebuilds.
+using ProjectionFactory = std::function<std::unique_ptr<Projection>(std::string_view name)>;
 
 }  // namespace eventmart

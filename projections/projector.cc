@@ -4,6 +4,10 @@
 
 #include <algorithm>
 
+#include <rocksdb/write_batch.h>
+
+#include "eventstore/store_errors.h"
+
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
 
@@ -19,8 +23,8 @@ constexpr std::size_t kCatchUpBatchEvents = 65536;
 }  // namespace
 
 Projector::Projector(const EventStore& log, ReadModelStore& views,
-                     std::vector<std::unique_ptr<Projection>> projections)
-    : log_(log), views_(views), projections_(std::move(projections)) {}
+                     std::vector<std::unique_ptr<Projection>> projections, ProjectionFactory factory)
+    : log_(log), views_(views), projections_(std::move(projections)), factory_(std::move(factory)) {}
 
 Projector::~Projector() { Stop(); }
 
@@ -46,7 +50,9 @@ void Projector::Stop() {
 
 Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
   checkpoints_.clear();
+  prefixes_.clear();
   for (const auto& p : projections_) {
+    prefixes_.push_back(views_.SlotOf(p->name()));
     if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
     auto stored = views_.Get(CheckpointKey(p->name()));
     checkpoints_.push_back(stored && stored->size() == 8 ? DecodeFixed64BE(stored->data()) : 0);
@@ -57,13 +63,19 @@ Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPositio
     auto applied = Step(kCatchUpBatchEvents, up_to);
     if (!applied) return Fail(applied.error());
     if (progress) progress(position());
-    if (*applied == 0) return position();
+    if (*applied == 0) {
+      PublishStatuses();
+      return position();
+    }
   }
 }
 
 void Projector::Run() {
   while (!stopping_) {
+    StartRequestedRebuild();
     auto applied = Step(kBatchEvents);
+    auto shadow_applied = applied ? AdvanceShadow(kBatchEvents * 4) : applied;
+    if (applied && !shadow_applied) applied = Fail(shadow_applied.error());
     if (!applied) {
       {
         std::lock_guard lock(waiters_mu_);
@@ -73,7 +85,12 @@ void Projector::Run() {
       Notify(/*check_deadlines=*/true);
       return;
     }
-    if (*applied == 0) {
+    if (drop_later_ && std::chrono::steady_clock::now() - drop_later_->second > std::chrono::seconds(2)) {
+      // Readers that picked the old slot just before the swap have long finished.
+      (void)views_.DropPrefix(drop_later_->first);
+      drop_later_.reset();
+    }
+    if (*applied == 0 && *shadow_applied == 0) {
       // Woken by the committer; the timeout only serves waiter deadlines.
       log_.WaitForPosition(position() + 1, std::chrono::milliseconds(20));
       Notify(/*check_deadlines=*/true);
@@ -88,7 +105,7 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   PendingChanges batch;
   std::vector<ReadModelWriter> writers;
   writers.reserve(projections_.size());
-  for (const auto& p : projections_) writers.emplace_back(batch, views_.db(), std::string(p->name()) + "/");
+  for (std::size_t i = 0; i < projections_.size(); ++i) writers.emplace_back(batch, views_.db(), prefixes_[i]);
   GlobalPosition last = 0;
   Error decode_error;
   auto scanned = log_.Scan({.from = from, .to = up_to, .limit = max_events}, [&](const RecordedEventView& view) {
@@ -116,7 +133,105 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   if (!written) return Fail(written.error());
   position_.store(last, std::memory_order_release);
   Notify(/*check_deadlines=*/false);
+  PublishStatuses();
   return *scanned;
+}
+
+Result<void> Projector::Rebuild(std::string_view name) {
+  bool known = false;
+  for (const auto& p : projections_) known = known || p->name() == name;
+  if (!known || !factory_) return Fail(StoreErrc::kInvalidArgument, "no projection named " + std::string(name));
+  std::lock_guard lock(status_mu_);
+  bool running = !requested_rebuild_.empty();
+  for (const auto& st : statuses_) running = running || st.state == "rebuilding";
+  if (running) return Fail(StoreErrc::kBusy, "a rebuild is already running");
+  requested_rebuild_ = std::string(name);
+  return {};
+}
+
+void Projector::StartRequestedRebuild() {
+  std::string name;
+  {
+    std::lock_guard lock(status_mu_);
+    if (shadow_ || requested_rebuild_.empty()) return;
+    name.swap(requested_rebuild_);
+  }
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (projections_[i]->name() != name) continue;
+    auto generation = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+    Shadow shadow{.index = i, .instance = factory_(name),
+                  .prefix = name + "#" + std::to_string(generation) + "/", .position = 0};
+    (void)views_.DropPrefix(shadow.prefix);
+    if (auto loaded = shadow.instance->Load(ReadModelReader(views_, shadow.prefix)); !loaded) return;
+    shadow_ = std::move(shadow);
+  }
+  PublishStatuses();
+}
+
+// Folds up to max_events into the shadow copy, never past the live copies.
+Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
+  if (!shadow_) return std::size_t{0};
+  if (shadow_->position >= position()) {
+    if (auto swapped = SwapInShadow(); !swapped) return Fail(swapped.error());
+    return std::size_t{0};
+  }
+  PendingChanges batch;
+  ReadModelWriter writer(batch, views_.db(), shadow_->prefix);
+  Error decode_error;
+  GlobalPosition last = shadow_->position;
+  auto scanned = log_.Scan({.from = shadow_->position + 1, .to = position(), .limit = max_events},
+                           [&](const RecordedEventView& view) {
+                             auto event = DecodeEvent(view);
+                             if (!event) {
+                               decode_error = event.error();
+                               return false;
+                             }
+                             shadow_->instance->Apply(view, *event, writer);
+                             last = view.position;
+                             return true;
+                           });
+  if (!scanned) return Fail(scanned.error());
+  if (decode_error.code) return Fail(decode_error);
+  if (auto written = views_.Write(batch); !written) return Fail(written.error());
+  shadow_->position = last;
+  PublishStatuses();
+  return *scanned;
+}
+
+// The shadow has caught up with the live copy: one write switches the slot.
+Result<void> Projector::SwapInShadow() {
+  Shadow& shadow = *shadow_;
+  std::string name(projections_[shadow.index]->name());
+  std::string checkpoint;
+  PutFixed64BE(&checkpoint, shadow.position);
+  rocksdb::WriteBatch batch;
+  batch.Put(ReadModelStore::SlotKey(name), shadow.prefix);
+  batch.Put(CheckpointKey(name), checkpoint);
+  if (auto written = views_.Write(batch); !written) return Fail(written.error());
+  views_.SetSlot(name, shadow.prefix);
+  shadow.instance->TakeOver(*projections_[shadow.index]);
+  drop_later_.emplace(prefixes_[shadow.index], std::chrono::steady_clock::now());
+  projections_[shadow.index] = std::move(shadow.instance);
+  prefixes_[shadow.index] = shadow.prefix;
+  checkpoints_[shadow.index] = shadow.position;
+  shadow_.reset();
+  PublishStatuses();
+  return {};
+}
+
+void Projector::PublishStatuses() {
+  std::vector<ProjectionStatus> statuses;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    ProjectionStatus st{std::string(projections_[i]->name()), checkpoints_.empty() ? 0 : checkpoints_[i], "live", 0};
+    if (shadow_ && shadow_->index == i) {
+      st.state = "rebuilding";
+      st.rebuild_position = shadow_->position;
+    }
+    statuses.push_back(std::move(st));
+  }
+  std::lock_guard lock(status_mu_);
+  statuses_ = std::move(statuses);
 }
 
 void Projector::Notify(bool check_deadlines) {
@@ -168,11 +283,12 @@ bool Projector::WaitFor(GlobalPosition target, std::chrono::milliseconds timeout
 }
 
 std::vector<ProjectionStatus> Projector::Statuses() const {
-  std::vector<ProjectionStatus> out;
   GlobalPosition head = log_.LastPosition();
-  for (const auto& p : projections_) {
-    out.push_back({std::string(p->name()), position(),
-                   failed_ ? "failed" : (position() >= head ? "live" : "catching-up")});
+  std::lock_guard lock(status_mu_);
+  std::vector<ProjectionStatus> out = statuses_;
+  for (auto& st : out) {
+    if (failed_) st.state = "failed";
+    else if (st.state == "live" && st.position + 1000 < head) st.state = "catching-up";
   }
   return out;
 }

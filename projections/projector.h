@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,7 +33,8 @@ namespace eventmart {
 struct ProjectionStatus {
   std::string name;
   GlobalPosition position = 0;
-  std::string state;  // "live", "catching-up", "failed"
+  std::string state;  // "live", "catching-up", "rebuilding", "failed"
+  GlobalPosition rebuild_position = 0;  // the shadow copy's, while rebuilding
 };
 
 class Projector {
@@ -40,7 +42,7 @@ class Projector {
   using Deadline = std::chrono::steady_clock::time_point;
 
   Projector(const EventStore& log, ReadModelStore& views,
-            std::vector<std::unique_ptr<Projection>> projections);
+            std::vector<std::unique_ptr<Projection>> projections, ProjectionFactory factory = nullptr);
   ~Projector();
 
   [[nodiscard]] Result<void> Start();
@@ -55,6 +57,13 @@ class Projector {
 
   std::vector<ProjectionStatus> Statuses() const;
 
+  // Online rebuild: builds a fresh copy of `name` beside the live one, on
+  // the projector thread between live batches; when it has caught up, the
+  // projection's slot switches to it in one write, and queries go on being
+  // answered from the old copy until then. kInvalidArgument for an unknown
+  // name, kBusy while another rebuild runs.
+  [[nodiscard]] Result<void> Rebuild(std::string_view name);
+
   // Applies everything up to the log's current end on the calling thread
   // (offline rebuilds and tests). Not while the thread runs.
   [[nodiscard]] Result<GlobalPosition> CatchUp(const std::function<void(GlobalPosition)>& progress = {},
@@ -68,14 +77,34 @@ class Projector {
     std::function<void(bool)> done;
   };
 
+  struct Shadow {
+    std::size_t index = 0;
+    std::unique_ptr<Projection> instance;
+    std::string prefix;
+    GlobalPosition position = 0;
+  };
+
   void Run();
   Result<std::size_t> Step(std::size_t max_events, GlobalPosition up_to = ~GlobalPosition{0});
+  Result<std::size_t> AdvanceShadow(std::size_t max_events);
+  Result<void> SwapInShadow();
+  void StartRequestedRebuild();
+  void PublishStatuses();
   void Notify(bool check_deadlines);
 
   const EventStore& log_;
   ReadModelStore& views_;
   std::vector<std::unique_ptr<Projection>> projections_;
-  std::vector<GlobalPosition> checkpoints_;  // projector thread only
+  ProjectionFactory factory_;
+  // Projector thread only:
+  std::vector<GlobalPosition> checkpoints_;
+  std::vector<std::string> prefixes_;  // each projection's live slot
+  std::optional<Shadow> shadow_;
+  std::optional<std::pair<std::string, std::chrono::steady_clock::time_point>> drop_later_;
+
+  mutable std::mutex status_mu_;
+  std::vector<ProjectionStatus> statuses_;
+  std::string requested_rebuild_;
 
   std::atomic<GlobalPosition> position_{0};
   std::atomic<bool> failed_{false};

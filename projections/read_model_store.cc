@@ -145,10 +145,32 @@ Result<void> ReadModelStore::Write(const PendingChanges& changes) {
   return Write(batch);
 }
 
+std::string ReadModelStore::SlotOf(std::string_view projection) const {
+  {
+    std::lock_guard lock(slots_mu_);
+    if (auto it = slots_.find(projection); it != slots_.end()) return it->second;
+  }
+  auto stored = Get(SlotKey(projection));
+  std::string slot = stored ? *stored : std::string(projection) + "/";
+  std::lock_guard lock(slots_mu_);
+  slots_.emplace(std::string(projection), slot);
+  return slot;
+}
+
+void ReadModelStore::SetSlot(std::string_view projection, std::string prefix) {
+  std::lock_guard lock(slots_mu_);
+  slots_.insert_or_assign(std::string(projection), std::move(prefix));
+}
+
 Result<void> ReadModelStore::DropProjection(std::string_view name) {
-  if (auto dropped = DropPrefix(std::string(name) + "/"); !dropped) return dropped;
-  auto s = db_->Delete(rocksdb::WriteOptions(), "~checkpoint/" + std::string(name));
-  if (!s.ok()) return Fail(StoreErrc::kIoError, "drop checkpoint: " + s.ToString());
+  // Every copy of it: "name/" and shadows "name#N/" ('#' < '/' < '0').
+  std::string begin = std::string(name) + "#", end = std::string(name) + "0";
+  auto s = db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), begin, end);
+  if (s.ok()) s = db_->Delete(rocksdb::WriteOptions(), "~checkpoint/" + std::string(name));
+  if (s.ok()) s = db_->Delete(rocksdb::WriteOptions(), SlotKey(name));
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "drop " + std::string(name) + ": " + s.ToString());
+  std::lock_guard lock(slots_mu_);
+  slots_.erase(std::string(name));
   return {};
 }
 

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,15 +102,23 @@ class ReadModelStore {
   // Writes the memtable out (writes skip the WAL, so this makes them durable).
   [[nodiscard]] Result<void> Flush();
 
+  // Reads of a projection's live copy. A rebuild builds a shadow copy under
+  // another prefix and then switches this projection's slot to it.
   ReadModelReader Reader(std::string_view projection) const {
-    return ReadModelReader(*this, std::string(projection) + "/");
+    return ReadModelReader(*this, SlotOf(projection));
   }
+  std::string SlotOf(std::string_view projection) const;
+  // Records (durably, with the batch that completes the copy) and publishes a new slot.
+  void SetSlot(std::string_view projection, std::string prefix);
+  static std::string SlotKey(std::string_view projection) { return "~slot/" + std::string(projection); }
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
   explicit ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir = {});
   std::unique_ptr<rocksdb::DB> db_;
   std::string secondary_dir_;
+  mutable std::mutex slots_mu_;
+  mutable std::map<std::string, std::string, std::less<>> slots_;  // a cache of the stored slots
 };
 
 }  // namespace eventmart

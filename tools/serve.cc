@@ -42,7 +42,7 @@ int Serve(const ServeOptions& options) {
   }
   spdlog::info("state loaded from {} events", *folded);
   auto ranking = std::make_shared<SalesRanking>();
-  Projector projector(**store, **views, AllProjections(ranking, clock.NowMs()));
+  Projector projector(**store, **views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   if (auto started = projector.Start(); !started) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
@@ -60,6 +60,7 @@ int Serve(const ServeOptions& options) {
   App app{**store, processor, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
   Router router = MakeRouter(app);
   HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
+  app.open_connections = [&server] { return server.counters().open_connections; };
   auto port = server.Start();
   if (!port) {
     spdlog::error("cannot listen: {}", port.error().Describe());

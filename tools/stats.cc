@@ -4,11 +4,42 @@
 
 #include <nlohmann/json.hpp>
 
+#include <rocksdb/db.h>
+
+#include <map>
+
 #include "eventstore/rocks_event_store.h"
+#include "projections/read_model_store.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
+
+namespace {
+
+struct ModelSize {
+  std::uint64_t keys = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Keys and bytes per read model (flushed state, if a server is writing).
+std::map<std::string, ModelSize> ReadModelSizes(const std::string& dir) {
+  std::map<std::string, ModelSize> sizes;
+  auto views = ReadModelStore::OpenReader(dir);
+  if (!views) return sizes;
+  std::unique_ptr<rocksdb::Iterator> it((*views)->db()->NewIterator(rocksdb::ReadOptions()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (key.starts_with("~")) continue;
+    std::string name(key.substr(0, key.find_first_of("/#")));
+    auto& size = sizes[name];
+    ++size.keys;
+    size.bytes += it->key().size() + it->value().size();
+  }
+  return sizes;
+}
+
+}  // namespace
 
 int Stats(const StatsOptions& options) {
   auto store = RocksEventStore::OpenReader(options.data_dir + "/events");
@@ -22,7 +53,12 @@ int Stats(const StatsOptions& options) {
     return kExitFailure;
   }
   if (options.json) {
+    nlohmann::json models = nlohmann::json::object();
+    for (const auto& [name, size] : ReadModelSizes(options.data_dir + "/views")) {
+      models[name] = {{"keys", size.keys}, {"bytes", size.bytes}};
+    }
     nlohmann::json j = {{"events", stats->events},
+                        {"readModels", models},
                         {"lastPosition", stats->last_position},
                         {"sizeBytes", stats->size_bytes},
                         {"idempotencyRecords", stats->commands},
@@ -38,6 +74,11 @@ int Stats(const StatsOptions& options) {
   std::printf("streams per category:\n");
   for (const auto& [category, n] : stats->streams_per_category) {
     std::printf("  %-14s %llu\n", category.c_str(), static_cast<unsigned long long>(n));
+  }
+  std::printf("read models (keys, bytes):\n");
+  for (const auto& [name, size] : ReadModelSizes(options.data_dir + "/views")) {
+    std::printf("  %-14s %llu keys, %llu bytes\n", name.c_str(), static_cast<unsigned long long>(size.keys),
+                static_cast<unsigned long long>(size.bytes));
   }
   std::printf("events per type:\n");
   for (const auto& [type, n] : stats->events_per_type) {

@@ -31,6 +31,7 @@ class TestServer {
   int port() const { return port_; }
   RocksEventStore& store() { return *store_; }
   CommandProcessor& processor() { return *processor_; }
+  Projector& projector() { return *projector_; }
 
  private:
   std::string dir_;
