@@ -146,6 +146,9 @@ Result<void> Projector::Rebuild(std::string_view name) {
   for (const auto& st : statuses_) running = running || st.state == "rebuilding";
   if (running) return Fail(StoreErrc::kBusy, "a rebuild is already running");
   requested_rebuild_ = std::string(name);
+  for (auto& st : statuses_) {
+    if (st.name == name) st.state = "rebuilding";  // shown at once, before the projector thread picks it up
+  }
   return {};
 }
 
@@ -221,17 +224,17 @@ Result<void> Projector::SwapInShadow() {
 }
 
 void Projector::PublishStatuses() {
-  std::vector<ProjectionStatus> statuses;
+  std::lock_guard lock(status_mu_);
+  statuses_.clear();
   for (std::size_t i = 0; i < projections_.size(); ++i) {
     ProjectionStatus st{std::string(projections_[i]->name()), checkpoints_.empty() ? 0 : checkpoints_[i], "live", 0};
     if (shadow_ && shadow_->index == i) {
       st.state = "rebuilding";
       st.rebuild_position = shadow_->position;
     }
-    statuses.push_back(std::move(st));
+    if (st.name == requested_rebuild_) st.state = "rebuilding";  // asked for, not started yet
+    statuses_.push_back(std::move(st));
   }
-  std::lock_guard lock(status_mu_);
-  statuses_ = std::move(statuses);
 }
 
 void Projector::Notify(bool check_deadlines) {

@@ -60,7 +60,7 @@ void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Re
   if (!started && started.error().code == StoreErrc::kInvalidArgument) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no projection named '" + name + "'"));
   }
-  if (!started) return respond(ErrorResponse(409, "REQUEST_IN_PROGRESS", started.error().Describe()));
+  if (!started) return respond(ErrorResponse(409, "REQUEST_IN_PROGRESS", started.error().detail));
   respond(JsonResponse(202, {{"name", name}, {"state", "rebuilding"}}));
 }
 

@@ -7,7 +7,7 @@
 using namespace eventmart;
 using namespace eventmart::testing;
 
-TEST_CASE("Admins create products in both forms; option ids are unique across products", "[api][catalog]") {
+TEST_CASE("Admins create products in both forms and option ids are unique across products", "[api][catalog]") {
   TestServer server(TempDir("http-products"));
   auto c = server.Client();
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":1200,"stock":5},{"name":"M","price":1000,"stock":0}]})");
@@ -68,7 +68,7 @@ TEST_CASE("Every product field is validated and nothing is written on error", "[
   CHECK(server.store().LastPosition() == 0);
 }
 
-TEST_CASE("Restock adds to one option; ids that do not match are 404", "[api][catalog]") {
+TEST_CASE("Restock adds to one option and ids that do not match are 404", "[api][catalog]") {
   TestServer server(TempDir("http-restock"));
   auto c = server.Client();
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":1200,"stock":5},{"name":"M","price":1000,"stock":0}]})");

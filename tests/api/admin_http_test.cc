@@ -1,0 +1,113 @@
+// Operations over HTTP: metrics, projection status, online rebuild.
+#include <catch2/catch.hpp>
+#include <atomic>
+#include <thread>
+
+#include "tests/support/api_helpers.h"
+#include "tests/support/server_fixture.h"
+
+using namespace eventmart;
+using namespace eventmart::testing;
+
+TEST_CASE("GET /metrics speaks Prometheus text with the promised series", "[api][metrics]") {
+  TestServer server(TempDir("http-metrics"));
+  auto c = server.Client();
+  auto kim = CreateUser(c, "kim");
+  REQUIRE(c.Post("/api/v1/points/" + Id(kim) + "/charge", R"({"amount":100})").status == 200);
+  REQUIRE(c.Post("/api/v1/points/" + Id(kim) + "/charge", R"({"amount":0})").status == 400);
+  REQUIRE(c.Get("/nowhere").status == 404);
+  auto r = c.Get("/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(r.headers["content-type"].starts_with("text/plain"));
+  for (const char* series : {"eventmart_http_requests_total{route=\"/api/v1/users\",status=\"201\"} 1",
+                             "eventmart_http_requests_total{route=\"/api/v1/points/{}/charge\",status=\"400\"} 1",
+                             "eventmart_http_requests_total{route=\"unmatched\",status=\"404\"} 1",
+                             "eventmart_http_request_seconds_bucket{route=\"/api/v1/points/{}/charge\",le=\"+Inf\"} 2",
+                             "eventmart_commands_total{command=\"ChargePoints\",status=\"200\"} 1",
+                             "eventmart_commit_seconds_count", "eventmart_commit_group_appends_bucket",
+                             "eventmart_log_head_position 2", "eventmart_projection_position{projection=\"balances\"}",
+                             "eventmart_projection_lag{projection=\"orders\"}", "eventmart_open_connections 1"}) {
+    INFO(series);
+    CHECK(r.body.find(series) != std::string::npos);
+  }
+}
+
+TEST_CASE("Admins see each projection's position, lag and state", "[api][admin]") {
+  TestServer server(TempDir("http-projections"));
+  auto c = server.Client();
+  CreateUser(c, "kim");
+  CheckError(c.Get("/api/v1/admin/projections"), 401, "UNAUTHORIZED");
+  auto r = c.Get("/api/v1/admin/projections", {kAdmin});
+  REQUIRE(r.status == 200);
+  auto body = r.json();
+  auto items = body["items"];
+  REQUIRE(items.size() == 6);
+  for (auto& item : items) {
+    CHECK(item["position"] == 1);
+    CHECK(item["lag"] == 0);
+    CHECK(item["state"] == "live");
+  }
+  CheckError(c.Post("/api/v1/admin/projections/nope/rebuild", "", {kAdmin}), 404, "NOT_FOUND");
+  CheckError(c.Post("/api/v1/admin/projections/balances/rebuild", ""), 401, "UNAUTHORIZED");
+}
+
+TEST_CASE("An online rebuild swaps in a complete copy and queries never see a half-built one", "[api][admin][rebuild]") {
+  TestServer server(TempDir("http-online-rebuild"));
+  auto c = server.Client();
+  std::vector<std::int64_t> users;
+  for (int i = 0; i < 40; ++i) users.push_back(CreateUser(c, "u" + std::to_string(i)));
+  auto mug = CreateProductAs(c, R"({"name":"Mug","options":[{"name":"a","price":10,"stock":100000},{"name":"b","price":10,"stock":100000}]})");
+  for (auto user : users) {
+    REQUIRE(c.Post("/api/v1/points/" + Id(user) + "/charge", R"({"amount":5000})").status == 200);
+    for (int k = 0; k < 5; ++k) {
+      REQUIRE(c.Post("/api/v1/orders", R"({"userId":)" + Id(user) + R"(,"items":[{"productId":)" + Id(mug["productId"]) +
+                                           R"(,"optionId":)" + Id(mug["options"][0]["optionId"]) +
+                                           R"(,"quantity":1},{"productId":)" + Id(mug["productId"]) + R"(,"optionId":)" +
+                                           Id(mug["options"][1]["optionId"]) + R"(,"quantity":2}],"pay":true})")
+                  .status == 201);
+    }
+  }
+  auto expected_best = c.Get("/api/v1/products/best").json()["items"];
+  REQUIRE(expected_best[0]["soldQuantity"] == 40 * 5 * 3);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0}, reads{0};
+  std::thread reader([&] {
+    HttpClient r("127.0.0.1", server.port());
+    while (!stop) {
+      for (auto user : {users.front(), users.back()}) {
+        auto balance = r.Get("/api/v1/points/" + Id(user));
+        auto history = r.Get("/api/v1/points/" + Id(user) + "/history?limit=100");
+        auto best = r.Get("/api/v1/products/best");
+        ++reads;
+        if (balance.status != 200 || balance.json()["balance"] != 5000 - 5 * 30 ||
+            history.json()["items"].size() != 6 || best.json()["items"] != expected_best) {
+          ++wrong;
+        }
+      }
+    }
+  });
+  for (const char* name : {"balances", "bestsellers", "orders"}) {
+    auto started = c.Post(std::string("/api/v1/admin/projections/") + name + "/rebuild", "", {kAdmin});
+    INFO(name << ": " << started.body);
+    REQUIRE(started.status == 202);
+    bool done = false;
+    for (int i = 0; i < 500 && !done; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      done = true;
+      auto status = c.Get("/api/v1/admin/projections", {kAdmin}).json();
+      for (auto& item : status["items"]) done = done && item["state"] == "live";
+    }
+    INFO(c.Get("/api/v1/admin/projections", {kAdmin}).body);
+    CHECK(done);
+  }
+  stop = true;
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(wrong == 0);
+  CHECK(c.Get("/api/v1/products/best").json()["items"] == expected_best);
+  CHECK(c.Get("/api/v1/orders?userId=" + Id(users[3])).json()["items"].size() == 5);
+  // New commands still land in the rebuilt copies.
+  REQUIRE(c.Post("/api/v1/points/" + Id(users[0]) + "/charge", R"({"amount":1})").status == 200);
+  CHECK(c.Get("/api/v1/points/" + Id(users[0])).json()["balance"] == 5000 - 150 + 1);
+}
