@@ -1,5 +1,6 @@
 // <utility> before any Asio header: Boost 1.74 Asio misses it under C++20+.
 #include <pthread.h>
+#include <signal.h>
 #include <utility>
 
 #include "api/http_server.h"
@@ -7,7 +8,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -291,14 +291,27 @@ void HttpServer::Impl::Stop() {
 }
 
 void HttpServer::Impl::WaitForSignal() {
-  net::io_context signals_ioc;
-  net::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-  signals.async_wait([](beast::error_code, int signal) { spdlog::info("signal {}: draining", signal); });
-  signals_ioc.run();
+  // The caller blocked these before starting any thread (BlockStopSignals),
+  // so they queue up for us instead of killing the process early.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+  spdlog::info("signal {}: draining", signal);
   Stop();
 }
 
 //------------------------------------------------------------------------------
+
+void BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 HttpServer::HttpServer(const Router& router, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(router, std::move(options))) {}

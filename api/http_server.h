@@ -35,6 +35,10 @@ struct HttpServerCounters {
   std::uint64_t requests = 0;
 };
 
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it
+// starts afterwards, so that WaitForSignal() receives them whenever they come.
+void BlockStopSignals();
+
 class HttpServer {
  public:
   HttpServer(const Router& router, HttpServerOptions options);
@@ -44,7 +48,8 @@ class HttpServer {
   [[nodiscard]] Result<std::uint16_t> Start();
   // Drains and stops; safe to call more than once and from any thread.
   void Stop();
-  // Blocks until SIGINT or SIGTERM, then Stop()s.
+  // Blocks until SIGINT or SIGTERM, then Stop()s. Call BlockStopSignals()
+  // first, before any thread starts.
   void WaitForSignal();
 
   HttpServerCounters counters() const;

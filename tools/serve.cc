@@ -22,6 +22,7 @@ int Serve(const ServeOptions& options) {
     std::fprintf(stderr, "eventmart serve: --listen must be HOST:PORT, got '%s'\n", options.listen.c_str());
     return kExitUsage;
   }
+  BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   auto store = RocksEventStore::Open(options.data_dir + "/events");
   if (!store) {
     spdlog::error("cannot open the event log: {}", store.error().Describe());
