@@ -5,13 +5,17 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "domain/ids.h"
 #include "domain/time_format.h"
 #include "eventstore/codec.h"
 #include "eventstore/event_json.h"
 #include "eventstore/rocks_event_store.h"
+#include "eventstore/store_errors.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
 
@@ -29,15 +33,20 @@ class Output {
 
   // False once stdout is gone (a closed pipe ends the replay quietly).
   bool Write(const RecordedEventView& view, const Result<DomainEvent>& event) {
-    if (csv_) {
-      AppendCsv(view, event);
-    } else if (event) {
-      AppendEventJson(view, *event, &buffer_);
-    } else {
-      AppendUndecodable(view);
-    }
-    buffer_.push_back('\n');
+    Append(view, event, csv_, &buffer_);
     return buffer_.size() < (1 << 20) || Flush();
+  }
+
+  // One event's line, newline included.
+  static void Append(const RecordedEventView& view, const Result<DomainEvent>& event, bool csv, std::string* out) {
+    if (csv) {
+      AppendCsv(view, event, out);
+    } else if (event) {
+      AppendEventJson(view, *event, out);
+    } else {
+      AppendUndecodable(view, out);
+    }
+    out->push_back('\n');
   }
 
   bool Flush() {
@@ -47,31 +56,31 @@ class Output {
   }
 
  private:
-  void AppendCsv(const RecordedEventView& view, const Result<DomainEvent>& event) {
+  static void AppendCsv(const RecordedEventView& view, const Result<DomainEvent>& event, std::string* out) {
     std::string data;
     if (event) AppendEventDataJson(*event, &data);
-    buffer_.append(FormatEventId(view.id)).push_back(',');
-    buffer_.append(view.stream).push_back(',');
-    buffer_.append(std::to_string(view.version)).push_back(',');
-    buffer_.append(std::to_string(view.position)).push_back(',');
-    buffer_.append(view.type).push_back(',');
-    buffer_.append(FormatTime(view.occurred_at_ms)).push_back(',');
-    buffer_.push_back('"');
+    out->append(FormatEventId(view.id)).push_back(',');
+    out->append(view.stream).push_back(',');
+    out->append(std::to_string(view.version)).push_back(',');
+    out->append(std::to_string(view.position)).push_back(',');
+    out->append(view.type).push_back(',');
+    out->append(FormatTime(view.occurred_at_ms)).push_back(',');
+    out->push_back('"');
     for (char c : data) {
-      if (c == '"') buffer_.push_back('"');  // CSV doubles quotes inside quoted fields
-      buffer_.push_back(c);
+      if (c == '"') out->push_back('"');  // CSV doubles quotes inside quoted fields
+      out->push_back(c);
     }
-    buffer_.push_back('"');
+    out->push_back('"');
   }
 
   // An event this build cannot decode still shows its envelope; data is null.
-  void AppendUndecodable(const RecordedEventView& view) {
-    buffer_.append("{\"eventId\":\"").append(FormatEventId(view.id)).append("\",\"stream\":");
-    AppendJsonString(view.stream, &buffer_);
-    buffer_.append(",\"version\":").append(std::to_string(view.version));
-    buffer_.append(",\"position\":").append(std::to_string(view.position)).append(",\"type\":");
-    AppendJsonString(view.type, &buffer_);
-    buffer_.append(",\"occurredAt\":\"").append(FormatTime(view.occurred_at_ms)).append("\",\"data\":null}");
+  static void AppendUndecodable(const RecordedEventView& view, std::string* out) {
+    out->append("{\"eventId\":\"").append(FormatEventId(view.id)).append("\",\"stream\":");
+    AppendJsonString(view.stream, out);
+    out->append(",\"version\":").append(std::to_string(view.version));
+    out->append(",\"position\":").append(std::to_string(view.position)).append(",\"type\":");
+    AppendJsonString(view.type, out);
+    out->append(",\"occurredAt\":\"").append(FormatTime(view.occurred_at_ms)).append("\",\"data\":null}");
   }
 
   bool csv_;
@@ -115,6 +124,99 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
 };
 
+// Replays [from, to] on two threads: worker k formats chunks k, k+2, ...
+// into its own buffers, and the caller writes the buffers in position order.
+class ParallelReplay {
+ public:
+  static constexpr GlobalPosition kChunk = 65536;
+
+  ParallelReplay(const RocksEventStore& store, const ReplayOptions& o, const Filter& filter)
+      : store_(store), o_(o), filter_(filter) {}
+
+  // Returns false if stdout closed or the replay was interrupted.
+  Result<bool> Run(GlobalPosition from, GlobalPosition to, std::uint64_t* written, std::uint64_t* undecodable) {
+    std::size_t chunks = static_cast<std::size_t>((to - from) / kChunk + 1);
+    slots_.assign(chunks, Slot{});
+    std::thread workers[2];
+    for (int k = 0; k < 2; ++k) workers[k] = std::thread([&, k] { Work(k, from, to, chunks); });
+    bool open = true;
+    Result<bool> outcome = true;
+    Progress progress(from, to);
+    for (std::size_t i = 0; i < chunks; ++i) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return slots_[i].ready; });
+      Slot slot = std::move(slots_[i]);
+      slots_[i] = Slot{};
+      slots_[i].consumed = true;
+      lock.unlock();
+      cv_.notify_all();
+      if (!slot.error.empty()) {
+        outcome = Fail(StoreErrc::kCorruption, slot.error);
+        break;
+      }
+      *written += slot.written;
+      *undecodable += slot.undecodable;
+      if (open && std::fwrite(slot.text.data(), 1, slot.text.size(), stdout) != slot.text.size()) open = false;
+      progress.Tick(std::min(to, from + (i + 1) * kChunk - 1), *written);
+      if (!open || g_interrupted) break;
+    }
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers) w.join();
+    if (!outcome) return outcome;
+    return open && !g_interrupted && std::fflush(stdout) == 0;
+  }
+
+ private:
+  struct Slot {
+    bool ready = false;
+    bool consumed = false;  // written out: its worker may format the next one
+    std::string text;
+    std::string error;
+    std::uint64_t written = 0;
+    std::uint64_t undecodable = 0;
+  };
+
+  void Work(int k, GlobalPosition from, GlobalPosition to, std::size_t chunks) {
+    for (std::size_t i = static_cast<std::size_t>(k); i < chunks; i += 2) {
+      {
+        // At most two chunks ahead of the writer, so memory stays bounded.
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || i < 2 || slots_[i - 2].consumed; });
+        if (stop_) return;
+      }
+      Slot slot;
+      GlobalPosition start = from + i * kChunk, end = std::min(to, start + kChunk - 1);
+      auto scanned = store_.Scan({.from = start, .to = end}, [&](const RecordedEventView& view) {
+        if (!filter_.Accepts(view)) return true;
+        auto event = DecodeEvent(view);
+        if (!event) ++slot.undecodable;
+        ++slot.written;
+        Output::Append(view, event, o_.format == "csv", &slot.text);
+        return true;
+      });
+      if (!scanned) slot.error = scanned.error().Describe();
+      slot.ready = true;
+      {
+        std::lock_guard lock(mu_);
+        slots_[i] = std::move(slot);
+      }
+      cv_.notify_all();
+    }
+  }
+
+  const RocksEventStore& store_;
+  const ReplayOptions& o_;
+  const Filter& filter_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Slot> slots_;
+  bool stop_ = false;
+};
+
 }  // namespace
 
 int Replay(const ReplayOptions& o) {
@@ -140,8 +242,22 @@ int Replay(const ReplayOptions& o) {
   GlobalPosition next = o.from_position;
   std::uint64_t written = 0, undecodable = 0;
   bool stdout_open = true;
-  Progress progress(o.from_position, std::min(o.to_position, (*store)->LastPosition()));
+  GlobalPosition head = std::min(o.to_position, (*store)->LastPosition());
+  if (o.stream.empty() && head >= next && head - next > ParallelReplay::kChunk) {
+    // The bulk of a big replay: two cores. Tailing (below) stays sequential.
+    out.Flush();
+    ParallelReplay parallel(**store, o, filter);
+    auto done = parallel.Run(next, head, &written, &undecodable);
+    if (!done) {
+      std::fprintf(stderr, "eventmart replay: %s\n", done.error().Describe().c_str());
+      return kExitFailure;
+    }
+    stdout_open = *done;
+    next = head + 1;
+  }
+  Progress progress(next, std::max(next, head));
   for (;;) {
+    if (!stdout_open || g_interrupted || next > o.to_position) break;
     auto scanned = (*store)->Scan({.from = next, .to = o.to_position}, [&](const RecordedEventView& view) {
       next = view.position + 1;
       progress.Tick(view.position, written);
