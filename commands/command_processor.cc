@@ -77,6 +77,7 @@ void CommandProcessor::Stop() {
 
 void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempotency,
                               Renderer render, DoneCallback done) {
+  bool overloaded = false;
   {
     std::lock_guard lock(mu_);
     if (running_ && !stopping_ && queue_.size() < options_.max_queue) {
@@ -85,8 +86,8 @@ void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempo
       if (queue_.size() == 1) cv_.notify_one();
       return;
     }
+    overloaded = running_ && !stopping_;
   }
-  bool overloaded = running_ && !stopping_;
   done({Fail(overloaded ? CommandErrc::kOverloaded : CommandErrc::kStoreUnavailable,
              overloaded ? "command queue is full" : "not accepting commands"),
         std::nullopt});

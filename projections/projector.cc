@@ -138,10 +138,12 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
 }
 
 Result<void> Projector::Rebuild(std::string_view name) {
-  bool known = false;
-  for (const auto& p : projections_) known = known || p->name() == name;
-  if (!known || !factory_) return Fail(StoreErrc::kInvalidArgument, "no projection named " + std::string(name));
+  // Names come from the published statuses: projections_ belongs to the
+  // projector thread, which swaps entries in when a rebuild completes.
   std::lock_guard lock(status_mu_);
+  bool known = false;
+  for (const auto& st : statuses_) known = known || st.name == name;
+  if (!known || !factory_) return Fail(StoreErrc::kInvalidArgument, "no projection named " + std::string(name));
   bool running = !requested_rebuild_.empty();
   for (const auto& st : statuses_) running = running || st.state == "rebuilding";
   if (running) return Fail(StoreErrc::kBusy, "a rebuild is already running");
