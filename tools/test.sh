@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite.
-#   scripts/test.sh            RelWithDebInfo (assertions on), as CI runs it
-#   BUILD=release scripts/test.sh    Release
-#   BUILD=asan scripts/test.sh       AddressSanitizer + UndefinedBehaviorSanitizer
+#   tools/test.sh            RelWithDebInfo (assertions on), as CI runs it
+#   BUILD=release tools/test.sh    Release
+#   BUILD=asan tools/test.sh       AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+tools/setup.sh
 BUILD="${BUILD:-dev}"
 case "$BUILD" in
   dev) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g") ;;
