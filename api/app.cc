@@ -45,6 +45,10 @@ Router MakeRouter(App& app) {
   return router;
 }
 
+HttpResponse UnauthorizedResponse() {
+  return ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'");
+}
+
 bool IsAdmin(const App& app, const HttpRequest& request) {
   const std::string& token = app.options.admin_token;
   constexpr std::string_view kScheme = "Bearer ";

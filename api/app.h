@@ -47,6 +47,8 @@ void AddAdminRoutes(Router& router, App& app);
 // True if the request carries "Authorization: Bearer <admin token>"
 // (compared in constant time). Never true when no token is configured.
 bool IsAdmin(const App& app, const HttpRequest& request);
+// The 401 every admin route answers without the token.
+HttpResponse UnauthorizedResponse();
 
 // Sends a command and answers with render(reply) once it is durable.
 // Checks and forwards the Idempotency-Key header.

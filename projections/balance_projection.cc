@@ -2,20 +2,15 @@
 
 #include "eventstore/coding.h"
 #include "eventstore/envelope.h"
+#include "projections/keys.h"
 
 namespace eventmart {
 namespace {
 
-std::string Key(char tag, UserId user) {
-  std::string key(1, tag);
-  PutFixed64BE(&key, static_cast<std::uint64_t>(user));
-  return key;
-}
+using keys::Tagged;
 
 std::string HistoryKey(UserId user, GlobalPosition position) {
-  std::string key = Key('h', user);
-  PutFixed64BE(&key, position);
-  return key;
+  return Tagged('h', user, static_cast<std::int64_t>(position));
 }
 
 std::string EncodeMoney(Money m) {
@@ -59,18 +54,18 @@ struct BalanceFolder {
   const RecordedEventView& view;
   ReadModelWriter& out;
   void operator()(const UserRegistered& e) {
-    out.Put(Key('u', e.user_id), e.name);
-    out.Put(Key('b', e.user_id), EncodeMoney(0));
+    out.Put(Tagged('u', e.user_id), e.name);
+    out.Put(Tagged('b', e.user_id), EncodeMoney(0));
   }
   void operator()(const PointsCharged& e) {
-    out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
+    out.Put(Tagged('b', e.user_id), EncodeMoney(e.balance_after));
     out.Put(HistoryKey(e.user_id, view.position),
             EncodeEntry({.type = HistoryType::kCharge, .amount = e.amount,
                          .balance_after = e.balance_after, .order_id = 0,
                          .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
   }
   void operator()(const PointsSpent& e) {
-    out.Put(Key('b', e.user_id), EncodeMoney(e.balance_after));
+    out.Put(Tagged('b', e.user_id), EncodeMoney(e.balance_after));
     out.Put(HistoryKey(e.user_id, view.position),
             EncodeEntry({.type = HistoryType::kPayment, .amount = e.amount, .balance_after = e.balance_after,
                          .order_id = e.order_id, .occurred_at_ms = view.occurred_at_ms, .position = view.position}));
@@ -86,18 +81,18 @@ void BalanceProjection::Apply(const RecordedEventView& view, const DomainEvent& 
 }
 
 std::optional<std::string> BalanceQueries::UserName(UserId user) const {
-  return reader_.Get(Key('u', user));
+  return reader_.Get(Tagged('u', user));
 }
 
 std::optional<Money> BalanceQueries::Balance(UserId user) const {
-  auto value = reader_.Get(Key('b', user));
+  auto value = reader_.Get(Tagged('b', user));
   if (!value || value->size() != 8) return std::nullopt;
   return static_cast<Money>(DecodeFixed64BE(value->data()));
 }
 
 HistoryPage BalanceQueries::History(UserId user, std::size_t limit, GlobalPosition before) const {
   HistoryPage page;
-  std::string prefix = Key('h', user);
+  std::string prefix = Tagged('h', user);
   std::string start = HistoryKey(user, before == 0 ? ~GlobalPosition{0} : before - 1);
   reader_.Scan(prefix, start, /*reverse=*/true, [&](std::string_view key, std::string_view value) {
     GlobalPosition position = DecodeFixed64BE(key.data() + prefix.size());

@@ -6,10 +6,6 @@
 namespace eventmart {
 namespace {
 
-HttpResponse Unauthorized() {
-  return ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'");
-}
-
 void Gauge(std::string* out, const std::string& name, const std::string& help, const std::string& series, double v) {
   *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + series + " " + std::to_string(v) + "\n";
 }
@@ -42,7 +38,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
 }
 
 void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
-  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   GlobalPosition head = app.log.LastPosition();
   Json items = Json::array();
   for (const auto& st : app.projector.Statuses()) {
@@ -54,7 +50,7 @@ void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
 }
 
 void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
-  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   std::string name(params[0]);
   auto started = app.projector.Rebuild(name);
   if (!started && started.error().code == StoreErrc::kInvalidArgument) {

@@ -38,9 +38,7 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
 void CreateCouponRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
   auto coupon = ParseNewCoupon(req.body);
   if (!coupon) return respond(ErrorResponse(coupon.error()));
-  if (!IsAdmin(app, req)) {
-    return respond(ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'"));
-  }
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   RunCommand(app, req, CreateCoupon{std::move(*coupon)},
              [](const Reply& r) { return JsonResponse(201, CouponJson(std::get<CouponView>(r))); },
              std::move(respond));

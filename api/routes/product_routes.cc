@@ -8,10 +8,6 @@
 namespace eventmart {
 namespace {
 
-HttpResponse Unauthorized() {
-  return ErrorResponse(401, "UNAUTHORIZED", "admin routes need 'Authorization: Bearer <admin token>'");
-}
-
 Result<NewOption> ParseOption(const Json& j, std::string default_name) {
   if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each option must be an object");
   NewOption option{.name = std::move(default_name), .price = 0, .stock = 0};
@@ -65,7 +61,7 @@ HttpResponse ProductResponse(int status, const Reply& reply) {
 void CreateProductRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
   auto product = ParseNewProduct(req.body);
   if (!product) return respond(ErrorResponse(product.error()));
-  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   RunCommand(app, req, CreateProduct{std::move(*product)},
              [](const Reply& r) { return ProductResponse(201, r); }, std::move(respond));
 }
@@ -80,7 +76,7 @@ void RestockRoute(App& app, const HttpRequest& req, const PathParams& params, Re
   auto quantity = RequireInt(*body, "quantity");
   if (!quantity) return respond(ErrorResponse(quantity.error()));
   if (auto valid = ValidateRestockQuantity(*quantity); !valid) return respond(ErrorResponse(valid.error()));
-  if (!IsAdmin(app, req)) return respond(Unauthorized());
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   RunCommand(app, req, RestockOption{.product_id = *product, .option_id = *option, .quantity = *quantity},
              [](const Reply& r) { return ProductResponse(200, r); }, std::move(respond));
 }

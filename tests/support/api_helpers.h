@@ -37,6 +37,7 @@ inline void CheckError(const Response& r, int status, const std::string& code) {
   CHECK(r.status == status);
   CHECK(r.json()["code"] == code);
   CHECK(r.json()["message"].is_string());
+  CHECK((r.headers.count("content-type") == 1 && r.headers.at("content-type").starts_with("application/json")));
 }
 
 inline std::string Id(std::int64_t id) { return std::to_string(id); }
