@@ -131,9 +131,9 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   }
   auto written = views_.Write(batch);
   if (!written) return Fail(written.error());
+  PublishStatuses();  // before the position moves: whoever it wakes sees these
   position_.store(last, std::memory_order_release);
   Notify(/*check_deadlines=*/false);
-  PublishStatuses();
   return *scanned;
 }
 

@@ -37,16 +37,18 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }
 
-void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
-  GlobalPosition head = app.log.LastPosition();
-  Json items = Json::array();
-  for (const auto& st : app.projector.Statuses()) {
-    Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
-    if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
-    items.push_back(std::move(item));
-  }
-  respond(JsonResponse(200, {{"items", std::move(items)}, {"head", head}}));
+  RunQuery(app, std::move(respond), std::move(post), [&app] {
+    GlobalPosition head = app.log.LastPosition();
+    Json items = Json::array();
+    for (const auto& st : app.projector.Statuses()) {
+      Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
+      if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
+      items.push_back(std::move(item));
+    }
+    return JsonResponse(200, {{"items", std::move(items)}, {"head", head}});
+  });
 }
 
 void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
