@@ -31,6 +31,9 @@ HttpResponse Deserialize(std::string_view stored) {
 
 Router MakeRouter(App& app) {
   Router router;
+  if (app.commands == nullptr) {
+    router.SetReadOnly("this is a read-only query node; send commands to the main service");
+  }
   AddOpsRoutes(router, app);
   AddUserRoutes(router, app);
   AddPointRoutes(router, app);
@@ -39,6 +42,7 @@ Router MakeRouter(App& app) {
   AddCouponRoutes(router, app);
   AddCartRoutes(router, app);
   AddAdminRoutes(router, app);
+  AddKafkaRoutes(router, app);
   router.SetObserver([&app](std::string_view route, int status, double seconds) {
     app.metrics.ObserveRequest(route, status, seconds);
   });
@@ -83,7 +87,7 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
     return Serialize(to_response(reply));
   };
   std::string_view name = CommandName(command);
-  app.commands.Submit(std::move(command), std::move(idempotency), std::move(renderer),
+  app.commands->Submit(std::move(command), std::move(idempotency), std::move(renderer),
                       [&app, name, to_response, respond = std::move(respond)](Outcome outcome) {
                         HttpResponse response =
                             outcome.replayed ? Deserialize(*outcome.replayed) : to_response(outcome.reply);

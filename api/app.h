@@ -8,6 +8,8 @@
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "api/metrics.h"
+#include "eventstore/kafka/feed_replica.h"
+#include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/best_seller_projection.h"
 #include "projections/projector.h"
@@ -20,14 +22,18 @@ struct AppOptions {
   std::chrono::milliseconds read_wait{5000};  // how long a query waits for projections
 };
 
+// The service's parts. A query node (`eventmart project`) has no command
+// processor: its router answers every command route with 405.
 struct App {
   RocksEventStore& log;
-  CommandProcessor& commands;
+  CommandProcessor* commands;
   Projector& projector;
   ReadModelStore& views;
   SalesRanking& ranking;
   const Clock& clock;
   AppOptions options;
+  const KafkaRelay* relay = nullptr;  // set when serve publishes to Kafka
+  const FeedReplica* feed = nullptr;  // set on a query node
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };
@@ -43,6 +49,9 @@ void AddCouponRoutes(Router& router, App& app);
 void AddCartRoutes(Router& router, App& app);
 void AddOrderRoutes(Router& router, App& app);
 void AddAdminRoutes(Router& router, App& app);
+void AddKafkaRoutes(Router& router, App& app);
+// The relay's and the feed's series for /metrics (nothing when neither runs).
+void RenderKafkaMetrics(const App& app, std::string* out);
 
 // True if the request carries "Authorization: Bearer <admin token>"
 // (compared in constant time). Never true when no token is configured.

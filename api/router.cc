@@ -23,6 +23,11 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 void Router::Add(std::string method, std::string_view pattern, Handler handler) {
+  if (!read_only_.empty() && method != "GET") {
+    handler = [why = read_only_](const HttpRequest& request, const PathParams&, Respond respond, Post) {
+      respond(ErrorResponse(405, "METHOD_NOT_ALLOWED", request.method + " " + request.path + ": " + why));
+    };
+  }
   Route route{std::move(method), {}, std::string(pattern), std::move(handler)};
   for (auto s : SplitPath(pattern)) route.segments.emplace_back(s);
   routes_.push_back(std::move(route));

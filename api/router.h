@@ -25,6 +25,8 @@ class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler);
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+  // From now on, routes added for any method but GET answer 405 with `why`.
+  void SetReadOnly(std::string why) { read_only_ = std::move(why); }
   void Dispatch(const HttpRequest& request, Respond respond, Post post) const;
 
  private:
@@ -38,6 +40,7 @@ class Router {
   static bool Match(const Route& route, const std::vector<std::string_view>& path, PathParams* params);
   std::vector<Route> routes_;
   Observer observer_;
+  std::string read_only_;
 };
 
 std::vector<std::string_view> SplitPath(std::string_view path);

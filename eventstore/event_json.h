@@ -5,7 +5,9 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/events.h"
 #include "eventstore/event_store.h"
@@ -22,6 +24,13 @@ nlohmann::json EventEnvelopeJson(const RecordedEventView& view, const DomainEven
 // of events per second.
 void AppendEventJson(const RecordedEventView& view, const DomainEvent& event, std::string* out);
 void AppendEventDataJson(const DomainEvent& event, std::string* out);
+
+// The inverse of AppendEventJson: one feed line back into a stored event
+// (the body re-encoded with the binary codec at the type's current schema
+// version). kCorruption, with what is wrong, for anything that is not an
+// event line; never throws.
+[[nodiscard]] Result<RecordedEvent> ParseEventJson(std::string_view line);
+[[nodiscard]] std::optional<EventId> ParseEventId(std::string_view text);
 
 // Appends `text` as a JSON string literal (quotes and escapes included).
 void AppendJsonString(std::string_view text, std::string* out);

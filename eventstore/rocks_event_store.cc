@@ -344,6 +344,7 @@ class RocksEventStore::Impl {
 
   const std::string& dir() const { return dir_; }
   rocksdb::DB* db() const { return db_.get(); }
+  bool reader() const { return reader_; }
   const StoreMetrics& metrics() const { return metrics_; }
 
   Result<GlobalPosition> CopyTo(const std::string& to) const {
@@ -622,6 +623,22 @@ bool RocksEventStore::WaitForPosition(GlobalPosition position,
 
 Result<std::optional<AppendResult>> RocksEventStore::FindCommand(std::string_view id) const {
   return impl_->FindCommand(id);
+}
+
+Result<void> RocksEventStore::PutMeta(std::string_view key, std::string_view value) {
+  if (impl_->reader()) return Fail(StoreErrc::kInvalidArgument, "store opened read-only");
+  auto s = impl_->db()->Put(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()),
+                            rocksdb::Slice(value.data(), value.size()));
+  if (!s.ok()) return Fail(FromStatus(s, "put meta"));
+  return {};
+}
+
+Result<std::optional<std::string>> RocksEventStore::GetMeta(std::string_view key) const {
+  std::string value;
+  auto s = impl_->db()->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Fail(FromStatus(s, "get meta"));
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<GlobalPosition> RocksEventStore::CatchUp() { return impl_->CatchUp(); }

@@ -3,6 +3,7 @@
 //   log       8-byte big-endian position -> envelope (eventstore/envelope.h)
 //   streams   hash64(stream) BE + version BE -> position BE   (stream index)
 //   commands  command id -> AppendResult + payload             (idempotency)
+//   default   bookkeeping (PutMeta): relay checkpoint, feed offsets
 // The stream index is keyed by a hash so that its keys are short and its
 // memtable is a hash of small skiplists (inserts stay cheap at millions of
 // streams); readers compare the stored stream name, so a hash collision
@@ -65,6 +66,12 @@ class RocksEventStore final : public EventStore {
   bool WaitForPosition(GlobalPosition position, std::chrono::milliseconds timeout) const override;
   Result<std::optional<AppendResult>> FindCommand(std::string_view command_id) const override;
 
+  // Small bookkeeping values beside the log (the default column family):
+  // the Kafka relay's checkpoint, a query node's partition offsets. Never
+  // part of an append; a write is not synced, but the WAL keeps it behind
+  // every append made before it.
+  [[nodiscard]] Result<void> PutMeta(std::string_view key, std::string_view value);
+  [[nodiscard]] Result<std::optional<std::string>> GetMeta(std::string_view key) const;
   // Reader instances only: catch up with the writing process.
   [[nodiscard]] Result<GlobalPosition> CatchUp();
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "tools/cli_util.h"
+#include "tools/kafka_cli.h"
 #include "tools/verbs.h"
 
 using namespace eventmart::cli;
@@ -42,6 +43,28 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, INT64_MAX));
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   serve_cmd->add_flag("--demo", serve.demo, "Load demo data into an empty store");
+  AddKafkaFlags(serve_cmd, &serve.kafka, /*brokers_required=*/false);
+
+  ProjectOptions project;
+  auto* project_cmd = app.add_subcommand("project", "A query node: read models built from the Kafka feed, GET routes only");
+  project_cmd->add_option("--data-dir", project.data_dir, "Folder for the node's copy of the log and its read models")
+      ->required();
+  project_cmd->add_option("--listen", project.listen, "HOST:PORT to listen on (port 0 picks one)")->capture_default_str();
+  project_cmd->add_option("--admin-token", project.admin_token, "Bearer token for /api/v1/admin routes")
+      ->envname("EVENTMART_ADMIN_TOKEN");
+  project_cmd->add_option("--threads", project.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  AddKafkaFlags(project_cmd, &project.kafka, /*brokers_required=*/true);
+
+  DevKafkaOptions dev_kafka;
+  auto* dev_kafka_cmd = app.add_subcommand(
+      "dev-kafka", "A Kafka stand-in for development and tests (librdkafka's mock cluster); prints its address");
+  dev_kafka_cmd->add_option("--brokers", dev_kafka.brokers, "Brokers")->capture_default_str()->check(CLI::Range(1, 16));
+  dev_kafka_cmd->add_option("--partitions", dev_kafka.partitions, "Partitions of each topic it creates")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  dev_kafka_cmd->add_option("--kafka-topic-prefix", dev_kafka.kafka.topic_prefix, "Event topics are PREFIX<category>")
+      ->capture_default_str();
+  dev_kafka_cmd->add_option("--kafka-data-platform-topic", dev_kafka.kafka.data_platform_topic,
+                            "Topic of the paid-order messages")->capture_default_str();
 
   StatsOptions stats;
   auto* stats_cmd = app.add_subcommand("stats", "Counts and sizes of a store (works while a server runs)");
@@ -68,6 +91,13 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--data-dir", issue.data_dir, "A new folder for the benchmark store")->required();
   issue_cmd->add_option("--users", issue.users, "Users, and the coupon's quantity")->capture_default_str();
   issue_cmd->add_option("--writers", issue.writers, "Concurrent submitters")->capture_default_str();
+
+  BenchRelayOptions bench_relay;
+  auto* relay_cmd = bench_cmd->add_subcommand("relay", "Publish a whole store to Kafka through the relay; prints events_per_sec last");
+  relay_cmd->add_option("--data-dir", bench_relay.data_dir, "A store no server is using")->required();
+  relay_cmd->add_option("--partitions", bench_relay.partitions, "Partitions per topic of the in-process mock cluster")
+      ->capture_default_str();
+  AddKafkaFlags(relay_cmd, &bench_relay.kafka, /*brokers_required=*/false);
 
   BenchBestOptions best;
   auto* best_cmd = bench_cmd->add_subcommand("best", "The best-seller query (top 5 of 3 days), timed in process");
@@ -138,6 +168,9 @@ int main(int argc, char** argv) {
     serve.order_ttl = *ParseDuration(ttl);
     return Serve(serve);
   }
+  if (*project_cmd) return Project(project);
+  if (*dev_kafka_cmd) return DevKafka(dev_kafka);
+  if (*relay_cmd) return BenchRelay(bench_relay);
   if (*stats_cmd) return Stats(stats);
   if (*load_cmd) return Load(load);
   if (*rebuild_cmd) return Rebuild(rebuild);

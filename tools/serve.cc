@@ -7,11 +7,14 @@
 #include "api/app.h"
 #include "api/http_server.h"
 #include "commands/command_processor.h"
+#include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
+#include "eventstore/store_errors.h"
 #include "projections/all_projections.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
+#include "tools/kafka_cli.h"
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
@@ -21,6 +24,11 @@ int Serve(const ServeOptions& options) {
   if (!listen) {
     std::fprintf(stderr, "eventmart serve: --listen must be HOST:PORT, got '%s'\n", options.listen.c_str());
     return kExitUsage;
+  }
+  std::optional<KafkaOptions> kafka;
+  if (!options.kafka.brokers.empty()) {
+    kafka = ToKafkaOptions(options.kafka, "serve");
+    if (!kafka) return kExitUsage;
   }
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   auto store = RocksEventStore::Open(options.data_dir + "/events");
@@ -58,7 +66,18 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
-  App app{**store, processor, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
+  std::unique_ptr<KafkaRelay> relay;
+  if (kafka) {
+    relay = std::make_unique<KafkaRelay>(**store, RelayOptions{.kafka = *kafka});
+    if (auto started = relay->Start(); !started) {
+      std::fprintf(stderr, "eventmart serve: %s\n", started.error().Describe().c_str());
+      return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+  } else {
+    spdlog::info("no --kafka-brokers: events and paid orders are not published");
+  }
+  App app{**store, &processor, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
+  app.relay = relay.get();
   Router router = MakeRouter(app);
   HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
   app.open_connections = [&server] { return server.counters().open_connections; };
@@ -72,6 +91,7 @@ int Serve(const ServeOptions& options) {
   spdlog::info("listening on {}:{} (data in {})", listen->host, *port, options.data_dir);
   server.WaitForSignal();
   processor.Stop();
+  if (relay) relay->Stop();
   projector.Stop();
   spdlog::info("stopped cleanly at position {}", (*store)->LastPosition());
   return kExitOk;

@@ -11,6 +11,14 @@
 
 namespace eventmart::cli {
 
+// --kafka-brokers, --kafka-property k=v (repeatable) and the topic names.
+struct KafkaCliOptions {
+  std::string brokers;
+  std::vector<std::string> properties;
+  std::string topic_prefix = "eventmart.";
+  std::string data_platform_topic = "data-platform.orders";
+};
+
 struct ServeOptions {
   std::string data_dir = "data";
   std::string listen = "127.0.0.1:8080";
@@ -19,8 +27,35 @@ struct ServeOptions {
   Money max_balance = kDefaultMaxBalance;
   bool demo = false;
   int threads = 2;
+  KafkaCliOptions kafka;  // no brokers: no relay
 };
 int Serve(const ServeOptions& options);
+
+// A query node: read models built from the Kafka feed, GET routes only.
+struct ProjectOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8081";
+  std::string admin_token;
+  int threads = 2;
+  KafkaCliOptions kafka;
+};
+int Project(const ProjectOptions& options);
+
+// librdkafka's mock cluster on loopback, for development and tests.
+struct DevKafkaOptions {
+  int brokers = 3;
+  int partitions = 8;
+  KafkaCliOptions kafka;  // only the topic names are used
+};
+int DevKafka(const DevKafkaOptions& options);
+
+// Relay throughput: publish a whole store to Kafka and time it.
+struct BenchRelayOptions {
+  std::string data_dir;
+  KafkaCliOptions kafka;  // no brokers: an in-process mock cluster
+  int partitions = 16;
+};
+int BenchRelay(const BenchRelayOptions& options);
 
 struct StatsOptions {
   std::string data_dir;

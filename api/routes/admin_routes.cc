@@ -33,7 +33,8 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   Gauge(&out, "eventmart_open_connections", "Open HTTP connections.", "eventmart_open_connections",
         app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
   Gauge(&out, "eventmart_command_queue_depth", "Commands waiting for the decider.", "eventmart_command_queue_depth",
-        static_cast<double>(app.commands.queue_depth()));
+        app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
+  RenderKafkaMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }
 

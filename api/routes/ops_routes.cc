@@ -13,6 +13,15 @@ void AddOpsRoutes(Router& router, App& app) {
     respond(JsonResponse(200, {{"status", "ok"}}));
   });
   router.Add("GET", "/readyz", [&app](const HttpRequest&, const PathParams&, Respond respond, Post) {
+    if (app.feed != nullptr) {
+      // A query node is ready once it has read (nearly) all the feed holds.
+      FeedStatus feed = app.feed->Status();
+      if (feed.kafka_lag < 0 || static_cast<GlobalPosition>(feed.kafka_lag) + feed.buffered > kReadyLag) {
+        respond(ErrorResponse(503, "NOT_READY", "the Kafka feed is behind (lag " + std::to_string(feed.kafka_lag) +
+                                                    ", " + std::to_string(feed.buffered) + " buffered)"));
+        return;
+      }
+    }
     GlobalPosition head = app.log.LastPosition();
     GlobalPosition at = app.projector.position();
     if (app.projector.failed() || at + kReadyLag < head) {
