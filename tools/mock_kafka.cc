@@ -13,6 +13,7 @@ Result<std::unique_ptr<MockKafka>> MockKafka::Start(int brokers) {
   std::unique_ptr<MockKafka> mock(new MockKafka());
   char why[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "4", why, sizeof why);  // not the notice that it has no brokers of its own
   // The cluster needs a client handle to run on; it is never used to produce.
   mock->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
   if (mock->handle_ == nullptr) {
