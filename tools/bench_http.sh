@@ -8,6 +8,10 @@
 #   tools/bench_http.sh order [seconds=10] [connections=64]
 #       place and pay in one step (pay:true), random users and products,
 #       then GET /api/v1/products/best on the resulting ranking
+# KAFKA=1 runs the server with the Kafka relay publishing to `eventmart
+# dev-kafka` (16 partitions per topic), and prints the relay's status after
+# the load: ackLagP50Ms/ackLagP99Ms are from each event's time to its broker
+# acknowledgement, over the last 262,144 events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-charge}"
@@ -17,9 +21,17 @@ BIN=build/release/tools/eventmart
 [ -f build/release/build.ninja ] || cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release --target eventmart >/dev/null
 dir=$(mktemp -d /tmp/eventmart-bench-XXXXXX)
-"$BIN" serve --data-dir "$dir" --listen 127.0.0.1:0 --admin-token bench >"$dir/stdout" 2>"$dir/server.log" &
+kafka_args=()
+kafka_pid=
+if [ -n "${KAFKA:-}" ]; then
+  "$BIN" dev-kafka --partitions 16 >"$dir/kafka" 2>"$dir/kafka.log" &
+  kafka_pid=$!
+  for _ in $(seq 100); do [ -s "$dir/kafka" ] && break; sleep 0.1; done
+  kafka_args=(--kafka-brokers "$(head -1 "$dir/kafka")")
+fi
+"$BIN" serve --data-dir "$dir" --listen 127.0.0.1:0 --admin-token bench "${kafka_args[@]}" >"$dir/stdout" 2>"$dir/server.log" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill -TERM $pid $kafka_pid 2>/dev/null; wait $pid $kafka_pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$dir/stdout" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$dir/stdout")
 
@@ -58,4 +70,9 @@ else
   echo "== POST /api/v1/points/{id}/charge"
   USERS="$users" wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s tools/wrk/charge.lua "$url" \
     | grep -E "Requests/sec|50%|99%|Non-2xx"
+fi
+if [ -n "${KAFKA:-}" ]; then
+  echo "== relay"
+  curl -s "$url/api/v1/admin/relay" -H 'Authorization: Bearer bench'; echo
+  curl -s "$url/metrics" | grep -E '^eventmart_relay_ack_lag_seconds_(bucket\{le="0.0(05|1|25)"|count)'
 fi

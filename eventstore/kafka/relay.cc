@@ -19,7 +19,7 @@ namespace eventmart {
 namespace {
 
 constexpr GlobalPosition kScanBatch = 4096;
-constexpr std::size_t kLagSamples = 16384;
+constexpr std::size_t kLagSamples = 1 << 18;  // ~1 MiB: the last few seconds at full load
 
 // Our producer defaults; --kafka-property overrides any of them.
 const std::vector<std::pair<std::string, std::string>>& ProducerDefaults() {

@@ -52,7 +52,7 @@ struct RelayStatus {
   std::uint64_t delivery_errors = 0;
   std::uint64_t restarts = 0;
   std::string last_error;
-  double ack_lag_p50 = 0;  // seconds from the event's time to its ack, recent events
+  double ack_lag_p50 = 0;  // seconds from the event's time to its ack, the last 262,144 events
   double ack_lag_p99 = 0;
 };
 
