@@ -493,3 +493,45 @@ TEST_CASE("Topic names are the operator's to choose", "[kafka][relay]") {
   dev.Signal(SIGTERM);
   dev.Wait();
 }
+
+TEST_CASE("A message the brokers refuse is retried, never skipped, and holds up no command", "[kafka][relay]") {
+  DevKafka kafka;
+  std::string dir = TempDir("kafka-refused");
+  auto args = ServeArgs(dir, kafka.brokers());
+  auto limited = args;
+  limited.insert(limited.end(), {"--kafka-property", "message.max.bytes=2000"});
+  auto server = std::make_unique<Process>(limited);
+  int port = StartServer(*server);
+  REQUIRE(port > 0);
+  {
+    HttpClient c("127.0.0.1", port);
+    Catalog catalog = MakeCatalog(c);
+    auto big = c.Post("/api/v1/admin/products",
+                      R"({"name":")" + std::string(3000, 'x') + R"(","options":[{"name":"a","price":1,"stock":1}]})", {kAdmin});
+    REQUIRE(big.status == 201);
+    Crowd(port, catalog, 2, 3, 1);  // commands after it are answered as usual
+    json relay;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      relay = c.Get("/api/v1/admin/relay", {kAdmin}).json();
+    } while (relay["restarts"] == 0 && std::chrono::steady_clock::now() < deadline);
+    INFO(relay.dump());
+    CHECK(relay["restarts"].get<int>() >= 1);
+    CHECK(relay["lastError"].get<std::string>().find("too large") != std::string::npos);
+    CHECK(relay["position"].get<std::uint64_t>() < relay["head"].get<std::uint64_t>());  // stuck before it, not past it
+  }
+  server->Signal(SIGTERM);
+  REQUIRE(server->Wait() == 0);
+
+  // The operator lifts the limit: the relay resumes at the refused event.
+  server = std::make_unique<Process>(args);
+  port = StartServer(*server);
+  REQUIRE(port > 0);
+  HttpClient c("127.0.0.1", port);
+  WaitForRelay(c);
+  auto log = ReplayLines(dir);
+  CheckFeed(ReadEverything(kafka.brokers(), log.size(), 0), log);
+  server->Signal(SIGTERM);
+  CHECK(server->Wait() == 0);
+}
