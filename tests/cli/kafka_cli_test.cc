@@ -499,15 +499,20 @@ TEST_CASE("A message the brokers refuse is retried, never skipped, and holds up 
   std::string dir = TempDir("kafka-refused");
   auto args = ServeArgs(dir, kafka.brokers());
   auto limited = args;
-  limited.insert(limited.end(), {"--kafka-property", "message.max.bytes=2000"});
+  limited.insert(limited.end(), {"--kafka-property", "message.max.bytes=1000"});
   auto server = std::make_unique<Process>(limited);
   int port = StartServer(*server);
   REQUIRE(port > 0);
   {
     HttpClient c("127.0.0.1", port);
     Catalog catalog = MakeCatalog(c);
-    auto big = c.Post("/api/v1/admin/products",
-                      R"({"name":")" + std::string(3000, 'x') + R"(","options":[{"name":"a","price":1,"stock":1}]})", {kAdmin});
+    std::string options;
+    for (int i = 0; i < 30; ++i) {
+      options += std::string(i ? "," : "") + R"({"name":"option )" + std::to_string(i) + " " + std::string(60, 'x') +
+                 R"(","price":1,"stock":1})";
+    }
+    auto big = c.Post("/api/v1/admin/products", R"({"name":"big","options":[)" + options + "]}", {kAdmin});
+    INFO(big.body);
     REQUIRE(big.status == 201);
     Crowd(port, catalog, 2, 3, 1);  // commands after it are answered as usual
     json relay;
