@@ -282,7 +282,8 @@ std::vector<std::string> QueryPaths(HttpClient& main, const Catalog& catalog, co
                                     "/api/v1/orders?userId=" + u + "&limit=100"}) {
       paths.push_back(path);
     }
-    for (const auto& order : main.Get("/api/v1/orders?userId=" + u + "&limit=100").json()["items"]) {
+    json orders = main.Get("/api/v1/orders?userId=" + u + "&limit=100").json();
+    for (const auto& order : orders["items"]) {
       paths.push_back("/api/v1/orders/" + Id(order["orderId"]));
     }
   }

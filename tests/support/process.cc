@@ -1,5 +1,7 @@
 #include "tests/support/process.h"
 
+#include <sys/prctl.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +21,9 @@ Process::Process(std::vector<std::string> argv, std::string stderr_path) {
   if (::pipe(pipe_fds) != 0) return;
   pid_ = ::fork();
   if (pid_ == 0) {
+    // If the test dies without reaping us (an abort), don't outlive it:
+    // an orphan holding the output pipe would make CTest wait for its timeout.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::dup2(pipe_fds[1], STDOUT_FILENO);
     if (!stderr_path.empty()) {
       int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
