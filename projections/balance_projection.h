@@ -22,6 +22,7 @@ class BalanceProjection final : public Projection {
   static constexpr std::string_view kName = "balances";
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  bool Wants(std::string_view type) const override { return IsOneOf<UserRegistered, PointsCharged, PointsSpent>(type); }
 };
 
 enum class HistoryType { kCharge, kPayment };

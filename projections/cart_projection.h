@@ -16,6 +16,7 @@ class CartProjection final : public Projection {
   static constexpr std::string_view kName = "carts";
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  bool Wants(std::string_view type) const override { return IsOneOf<CartItemAdded, CartItemRemoved>(type); }
 };
 
 class CartQueries {

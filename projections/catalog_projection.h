@@ -20,6 +20,7 @@ class CatalogProjection final : public Projection {
   static constexpr std::string_view kName = "catalog";
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  bool Wants(std::string_view type) const override { return IsOneOf<ProductCreated, StockRestocked, StockReserved, StockReleased>(type); }
 };
 
 struct ProductPage {

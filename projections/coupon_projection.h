@@ -19,6 +19,7 @@ class CouponProjection final : public Projection {
   static constexpr std::string_view kName = "coupons";
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  bool Wants(std::string_view type) const override { return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased>(type); }
 };
 
 class CouponQueries {

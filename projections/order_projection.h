@@ -19,6 +19,7 @@ class OrderProjection final : public Projection {
   static constexpr std::string_view kName = "orders";
   std::string_view name() const override { return kName; }
   void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  bool Wants(std::string_view type) const override { return IsOneOf<OrderPlaced, OrderPaid, OrderCancelled, OrderExpired>(type); }
 };
 
 struct OrderPage {

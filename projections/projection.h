@@ -20,6 +20,10 @@ class Projection {
   virtual ~Projection() = default;
   virtual std::string_view name() const = 0;
   virtual void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) = 0;
+  // Whether Apply does anything with events of this type. Events no
+  // projection wants are not even decoded (a test checks that Apply writes
+  // nothing for the types a projection says it does not want).
+  virtual bool Wants(std::string_view event_type) const = 0;
 
   // Projections that also keep state in memory load it here, from what
   // they stored, before the projector resumes them.
@@ -29,6 +33,12 @@ class Projection {
   // others hold of it (the best sellers' ranking, which queries share).
   virtual void TakeOver(Projection& /*old*/) {}
 };
+
+// For Wants(): true if `type` is one of the events E.
+template <class... E>
+bool IsOneOf(std::string_view type) {
+  return ((type == E::kType) || ...);
+}
 
 // Makes a fresh instance of a projection by name, for online rebuilds.
 using ProjectionFactory = std::function<std::unique_ptr<Projection>(std::string_view name)>;

@@ -109,6 +109,10 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   GlobalPosition last = 0;
   Error decode_error;
   auto scanned = log_.Scan({.from = from, .to = up_to, .limit = max_events}, [&](const RecordedEventView& view) {
+    last = view.position;
+    bool wanted = false;
+    for (const auto& p : projections_) wanted = wanted || p->Wants(view.type);
+    if (!wanted) return true;  // not even decoded
     auto event = DecodeEvent(view);
     if (!event) {
       decode_error = event.error();
@@ -117,7 +121,6 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
     for (std::size_t i = 0; i < projections_.size(); ++i) {
       if (checkpoints_[i] < view.position) projections_[i]->Apply(view, *event, writers[i]);
     }
-    last = view.position;
     return true;
   });
   if (!scanned) return Fail(scanned.error());
@@ -187,13 +190,14 @@ Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
   GlobalPosition last = shadow_->position;
   auto scanned = log_.Scan({.from = shadow_->position + 1, .to = position(), .limit = max_events},
                            [&](const RecordedEventView& view) {
+                             last = view.position;
+                             if (!shadow_->instance->Wants(view.type)) return true;
                              auto event = DecodeEvent(view);
                              if (!event) {
                                decode_error = event.error();
                                return false;
                              }
                              shadow_->instance->Apply(view, *event, writer);
-                             last = view.position;
                              return true;
                            });
   if (!scanned) return Fail(scanned.error());

@@ -1,10 +1,14 @@
 #include "projections/read_model_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <cstring>
+#include <memory_resource>
 #include <cstdlib>
 #include <filesystem>
 
@@ -12,19 +16,79 @@
 
 namespace eventmart {
 
-const std::optional<std::string>* PendingChanges::Find(const std::string& key) const {
-  auto it = changes_.find(key);
-  return it == changes_.end() ? nullptr : &it->second;
+struct PendingChanges::Table {
+  std::pmr::monotonic_buffer_resource arena;
+  std::pmr::unordered_map<std::string_view, Change> changes{&arena};
+
+  std::string_view Copy(std::string_view bytes) {
+    if (bytes.empty()) return {};
+    auto* p = static_cast<char*>(arena.allocate(bytes.size(), 1));
+    std::memcpy(p, bytes.data(), bytes.size());
+    return {p, bytes.size()};
+  }
+
+  void Set(std::string_view key, Change change) {
+    auto it = changes.find(key);
+    if (it != changes.end()) {
+      it->second = change;
+    } else {
+      changes.emplace(Copy(key), change);
+    }
+  }
+};
+
+PendingChanges::PendingChanges() : table_(std::make_unique<Table>()) {}
+PendingChanges::~PendingChanges() = default;
+PendingChanges::PendingChanges(PendingChanges&&) noexcept = default;
+PendingChanges& PendingChanges::operator=(PendingChanges&&) noexcept = default;
+
+void PendingChanges::Put(std::string_view key, std::string_view value) { table_->Set(key, table_->Copy(value)); }
+void PendingChanges::Delete(std::string_view key) { table_->Set(key, std::nullopt); }
+std::size_t PendingChanges::size() const { return table_->changes.size(); }
+void PendingChanges::Reserve(std::size_t keys) { table_->changes.reserve(keys); }
+
+std::optional<PendingChanges::Change> PendingChanges::Find(std::string_view key) const {
+  auto it = table_->changes.find(key);
+  if (it == table_->changes.end()) return std::nullopt;
+  return it->second;
+}
+
+void PendingChanges::ForEachSorted(const std::function<void(std::string_view, Change)>& visit,
+                                   std::size_t common_prefix) const {
+  // Sorted by the 16 bytes after the common prefix first (held inline, so
+  // most comparisons touch no key: a tag and an 8-byte id fit), then by the
+  // whole key.
+  struct Item {
+    std::uint64_t head[2];
+    const std::pair<const std::string_view, Change>* entry;
+  };
+  auto bytes_at = [](std::string_view key, std::size_t from) {
+    std::uint64_t v = 0;
+    for (std::size_t at = from; at < from + 8; ++at) v = v << 8 | (at < key.size() ? static_cast<unsigned char>(key[at]) : 0);
+    return v;
+  };
+  std::vector<Item> sorted;
+  sorted.reserve(table_->changes.size());
+  for (const auto& entry : table_->changes) {
+    sorted.push_back({{bytes_at(entry.first, common_prefix), bytes_at(entry.first, common_prefix + 8)}, &entry});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
+    if (a.head[0] != b.head[0]) return a.head[0] < b.head[0];
+    if (a.head[1] != b.head[1]) return a.head[1] < b.head[1];
+    return a.entry->first < b.entry->first;
+  });
+  for (const auto& item : sorted) visit(item.entry->first, item.entry->second);
 }
 
 void PendingChanges::AppendTo(rocksdb::WriteBatch& batch) const {
-  for (const auto& [key, value] : changes_) {
+  ForEachSorted([&batch](std::string_view key, Change value) {
+    rocksdb::Slice k(key.data(), key.size());
     if (value) {
-      batch.Put(key, *value);
+      batch.Put(k, rocksdb::Slice(value->data(), value->size()));
     } else {
-      batch.Delete(key);
+      batch.Delete(k);
     }
-  }
+  });
 }
 
 void ReadModelWriter::Put(std::string_view key, std::string_view value) { changes_.Put(Key(key), value); }
@@ -32,17 +96,21 @@ void ReadModelWriter::Put(std::string_view key, std::string_view value) { change
 void ReadModelWriter::Delete(std::string_view key) { changes_.Delete(Key(key)); }
 
 std::optional<std::string> ReadModelWriter::Get(std::string_view key) const {
-  std::string full = Key(key);
-  if (const auto* pending = changes_.Find(full)) return *pending;
+  std::string_view full = Key(key);
+  if (auto pending = changes_.Find(full)) {
+    if (!*pending) return std::nullopt;
+    return std::string(**pending);
+  }
+  if (db_ == nullptr) return std::nullopt;
   std::string value;
-  if (!db_->Get(rocksdb::ReadOptions(), full, &value).ok()) return std::nullopt;
+  if (!db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(full.data(), full.size()), &value).ok()) return std::nullopt;
   return value;
 }
 
-std::string ReadModelWriter::Key(std::string_view key) const {
-  std::string full = prefix_;
-  full.append(key);
-  return full;
+std::string_view ReadModelWriter::Key(std::string_view key) const {
+  key_.assign(prefix_);
+  key_.append(key);
+  return key_;
 }
 
 std::optional<std::string> ReadModelReader::Get(std::string_view key) const {
@@ -198,6 +266,18 @@ Result<void> ReadModelStore::CopyTo(const std::string& dir) const {
   }
   if (auto written = (*copy)->Write(batch); !written) return written;
   return (*copy)->Flush();
+}
+
+std::string ReadModelStore::dir() const { return db_->GetName(); }
+
+Result<void> ReadModelStore::Ingest(const std::vector<std::string>& files) {
+  if (files.empty()) return {};
+  rocksdb::IngestExternalFileOptions options;
+  options.move_files = true;  // hard links: no copy
+  auto s = db_->IngestExternalFile(files, options);
+  for (const auto& file : files) std::filesystem::remove(file);
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "ingest read models: " + s.ToString());
+  return {};
 }
 
 Result<void> ReadModelStore::Flush() {

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "domain/result.h"
 
@@ -30,22 +32,40 @@ class ReadModelStore;
 
 // Changes not yet written, by key: the last change of each key wins, and
 // they are written in key order -- RocksDB's memtable inserts keys that
-// arrive in order far faster than keys that arrive at random.
+// arrive in order far faster than keys that arrive at random. Hashed while
+// they gather (a bulk rebuild holds millions), sorted once when written.
+// Keys, values and the table's nodes live in one arena, freed at once: an
+// overwritten value's bytes stay until then.
 class PendingChanges {
  public:
-  void Put(std::string key, std::string_view value) { changes_[std::move(key)] = std::string(value); }
-  void Delete(std::string key) { changes_[std::move(key)] = std::nullopt; }
-  // The pending change of `key`: nullptr if none, a null optional if deleted.
-  const std::optional<std::string>* Find(const std::string& key) const;
+  using Change = std::optional<std::string_view>;  // nullopt: deleted
+
+  PendingChanges();
+  ~PendingChanges();
+  PendingChanges(PendingChanges&&) noexcept;
+  PendingChanges& operator=(PendingChanges&&) noexcept;
+
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  // The pending change of `key`, if there is one. Views stay valid until
+  // this object is destroyed.
+  std::optional<Change> Find(std::string_view key) const;
   void AppendTo(rocksdb::WriteBatch& batch) const;
-  std::size_t size() const { return changes_.size(); }
+  // Visits every change in key order. Keys that share their first
+  // `common_prefix` bytes (a projection's slot) sort faster when told so.
+  void ForEachSorted(const std::function<void(std::string_view key, Change change)>& visit,
+                     std::size_t common_prefix = 0) const;
+  std::size_t size() const;
+  void Reserve(std::size_t keys);
 
  private:
-  std::map<std::string, std::optional<std::string>> changes_;
+  struct Table;
+  std::unique_ptr<Table> table_;
 };
 
 // Puts and deletes for one projection. Get reads through the pending
-// changes, so a projection sees what it has not written yet.
+// changes, so a projection sees what it has not written yet; with no `db`
+// (a rebuild from nothing, all in memory) it reads only them.
 class ReadModelWriter {
  public:
   ReadModelWriter(PendingChanges& changes, rocksdb::DB* db, std::string prefix)
@@ -55,10 +75,12 @@ class ReadModelWriter {
   std::optional<std::string> Get(std::string_view key) const;
 
  private:
-  std::string Key(std::string_view key) const;
+  // prefix + key, in a buffer reused from call to call.
+  std::string_view Key(std::string_view key) const;
   PendingChanges& changes_;
   rocksdb::DB* db_;
   std::string prefix_;
+  mutable std::string key_;
 };
 
 // Reads of one projection's keys.
@@ -99,6 +121,12 @@ class ReadModelStore {
   [[nodiscard]] Result<void> DropProjection(std::string_view name);
   // A consistent copy in `dir` (checkpoint, or a copy from a reader).
   [[nodiscard]] Result<void> CopyTo(const std::string& dir) const;
+  // Adds sorted table files (rocksdb::SstFileWriter) to the store in one
+  // atomic step, and removes them from where they were written. Files must
+  // not overlap each other.
+  [[nodiscard]] Result<void> Ingest(const std::vector<std::string>& files);
+  // Where table files for Ingest() may be written (inside the store's folder).
+  std::string dir() const;
   // Writes the memtable out (writes skip the WAL, so this makes them durable).
   [[nodiscard]] Result<void> Flush();
 

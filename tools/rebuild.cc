@@ -1,15 +1,16 @@
-// eventmart rebuild: drops read models and folds the log into them again.
+// eventmart rebuild: drops read models and folds the log into them again
+// (in memory, then ingested as sorted table files: projections/bulk_rebuild.h).
 // Offline: it refuses to touch a store that a running server holds (the
 // read-model database's lock tells); a live server rebuilds online instead
 // (POST /api/v1/admin/projections/{name}/rebuild).
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include "commands/clock.h"
 #include "eventstore/rocks_event_store.h"
 #include "eventstore/store_errors.h"
 #include "projections/all_projections.h"
+#include "projections/bulk_rebuild.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
@@ -61,37 +62,27 @@ int Rebuild(const RebuildOptions& o) {
     }
   }
   std::size_t count = projections.size();
-  // Projections are independent: two groups fold the log on two threads.
-  std::vector<std::unique_ptr<Projection>> other;
-  for (std::size_t i = 1; i < projections.size(); ++i) other.push_back(std::move(projections[i]));
-  std::erase(projections, nullptr);
-  for (std::size_t i = 1; i < other.size(); i += 2) projections.push_back(std::move(other[i]));
-  std::erase(other, nullptr);
-  Projector projector(**store, **views, std::move(projections));
-  Projector second(**store, **views, std::move(other));
-  Result<GlobalPosition> second_done = GlobalPosition{0};
-  std::thread second_thread([&] { second_done = second.CatchUp(); });
   GlobalPosition head = (*store)->LastPosition();
   auto start = std::chrono::steady_clock::now();
   auto last = start;
-  auto rebuilt = projector.CatchUp([&](GlobalPosition at) {
+  BulkRebuildOptions options{.threads = 2, .progress = [&](GlobalPosition at) {
     auto now = std::chrono::steady_clock::now();
+    if (at == head) {
+      std::fprintf(stderr, "rebuild: folded %llu events in %.1fs; sorting and writing the tables\n",
+                   static_cast<unsigned long long>(head), std::chrono::duration<double>(now - start).count());
+      return;
+    }
     if (now - last < std::chrono::seconds(1)) return;
     last = now;
     double seconds = std::chrono::duration<double>(now - start).count();
     double share = head == 0 ? 1 : static_cast<double>(at) / static_cast<double>(head);
-    std::fprintf(stderr, "rebuild: position %llu of %llu (%.0f%%), %.0f events/s, ETA %.0fs\n",
+    std::fprintf(stderr, "rebuild: folding position %llu of %llu (%.0f%%), %.0f events/s, ETA %.0fs\n",
                  static_cast<unsigned long long>(at), static_cast<unsigned long long>(head), share * 100,
                  static_cast<double>(at) / seconds, seconds * (1 - share) / std::max(share, 1e-9));
-  });
-  second_thread.join();
-  if (rebuilt && !second_done) rebuilt = Fail(second_done.error());
+  }};
+  auto rebuilt = BulkRebuild(**store, **views, std::move(projections), options);
   if (!rebuilt) {
     std::fprintf(stderr, "eventmart rebuild: %s\n", rebuilt.error().Describe().c_str());
-    return kExitFailure;
-  }
-  if (auto flushed = (*views)->Flush(); !flushed) {
-    std::fprintf(stderr, "eventmart rebuild: %s\n", flushed.error().Describe().c_str());
     return kExitFailure;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

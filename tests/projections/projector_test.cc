@@ -6,6 +6,8 @@
 
 #include "commands/command_processor.h"
 #include "eventstore/rocks_event_store.h"
+#include "domain/fields.h"
+#include "projections/all_projections.h"
 #include "projections/balance_projection.h"
 #include "tests/support/process.h"
 
@@ -85,6 +87,7 @@ class CountingProjection final : public Projection {
  public:
   explicit CountingProjection(int* applied) : applied_(applied) {}
   std::string_view name() const override { return "counting"; }
+  bool Wants(std::string_view) const override { return true; }
   void Apply(const RecordedEventView&, const DomainEvent&, ReadModelWriter& out) override {
     ++*applied_;
     out.Put("n", std::to_string(*applied_));
@@ -157,4 +160,57 @@ TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projection
                         [&](bool ok) { never.set_value(ok); });
   CHECK(never_f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
   CHECK_FALSE(never_f.get());
+}
+
+namespace {
+
+// Gives every field a distinct non-zero value, so that no Apply can take an
+// event for "empty" and skip it.
+struct Filler {
+  std::int64_t next = 3;
+  template <class T>
+  void operator()(std::string_view, T& field, std::uint32_t = 1) {
+    Fill(field);
+  }
+  template <class T>
+  void Fill(T& v) {
+    if constexpr (HasFields<T>) {
+      T::Fields(v, *this);
+    } else if constexpr (IsVector<T>::value) {
+      v.resize(2);
+      for (auto& item : v) Fill(item);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      v = "x" + std::to_string(next++);
+    } else {
+      v = static_cast<T>(next++);
+    }
+  }
+};
+
+template <std::size_t I = 0>
+void CheckUnwantedTypesWriteNothing(Projection& projection) {
+  if constexpr (I < std::variant_size_v<DomainEvent>) {
+    using E = std::variant_alternative_t<I, DomainEvent>;
+    E event;
+    Filler{}.Fill(event);
+    PendingChanges changes;
+    ReadModelWriter writer(changes, nullptr, "p/");
+    projection.Apply(RecordedEventView{.stream = "s-1", .version = 1, .position = 1, .type = E::kType}, event, writer);
+    INFO(projection.name() << " and " << E::kType);
+    if (!projection.Wants(E::kType)) CHECK(changes.size() == 0);
+    CheckUnwantedTypesWriteNothing<I + 1>(projection);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A projection wants every event type it writes for (unwanted ones are never decoded)", "[projections]") {
+  int wanted = 0;
+  for (const auto& projection : AllProjections(std::make_shared<SalesRanking>(), 1'000'000)) {
+    CheckUnwantedTypesWriteNothing(*projection);
+    for (std::string_view type : {"order.OrderPaid", "account.PointsCharged", "coupon.CouponIssued"}) {
+      wanted += projection->Wants(type);
+    }
+  }
+  CHECK(wanted == 4);  // orders and best sellers want OrderPaid; balances PointsCharged; coupons CouponIssued
 }
