@@ -30,7 +30,10 @@ std::vector<std::unique_ptr<Projection>> Select(const std::string& name, std::sh
 
 std::string Names() {
   std::string names;
-  for (const auto& p : AllProjections(std::make_shared<SalesRanking>(), 0)) names += " " + std::string(p->name());
+  for (const auto& p : AllProjections(std::make_shared<SalesRanking>(), 0)) {
+    names += ' ';
+    names += p->name();  // not " " + name: g++ 12 warns falsely (-Wrestrict) on that
+  }
   return names;
 }
 

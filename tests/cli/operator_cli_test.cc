@@ -135,6 +135,10 @@ TEST_CASE("rebuild refuses a live store, then rebuilds to the same answers", "[c
   CHECK(rebuilt.out.find("rebuilt 6 projection(s)") != std::string::npos);
   auto one = Run({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "orders"});
   REQUIRE(one.exit_code == 0);
+  // Every key of every read model equals a fold through the live projector's path.
+  auto verified = Run({EVENTMART_BIN, "verify", "--data-dir", dir});
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
   Process server(Serve(dir), dir + "/server.log");
   int port = StartServer(server);
   REQUIRE(port > 0);
