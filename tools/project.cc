@@ -14,6 +14,7 @@
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/kafka_cli.h"
+#include "tools/server_parts.h"
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
@@ -27,46 +28,31 @@ int Project(const ProjectOptions& options) {
   auto kafka = ToKafkaOptions(options.kafka, "project");
   if (!kafka) return kExitUsage;
   BlockStopSignals();
-  auto store = RocksEventStore::Open(options.data_dir + "/events");
-  if (!store) {
-    spdlog::error("cannot open the local log: {}", store.error().Describe());
-    return kExitFailure;
-  }
-  auto views = ReadModelStore::Open(options.data_dir + "/views");
-  if (!views) {
-    spdlog::error("cannot open the read models: {}", views.error().Describe());
-    return kExitFailure;
-  }
+  auto stores = OpenStores(options.data_dir);
+  if (!stores) return kExitFailure;
+  auto& store = stores->log;
+  auto& views = stores->views;
   SystemClock clock;
   auto ranking = std::make_shared<SalesRanking>();
-  Projector projector(**store, **views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
+  Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   if (auto started = projector.Start(); !started) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
   }
-  FeedReplica feed(**store, {.kafka = *kafka});
+  FeedReplica feed(*store, {.kafka = *kafka});
   if (auto started = feed.Start(); !started) {
     std::fprintf(stderr, "eventmart project: %s\n", started.error().Describe().c_str());
     return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
   }
-  App app{**store, nullptr, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, nullptr, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
   app.feed = &feed;
-  Router router = MakeRouter(app);
-  HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
-  app.open_connections = [&server] { return server.counters().open_connections; };
-  auto port = server.Start();
-  if (!port) {
-    spdlog::error("cannot listen: {}", port.error().Describe());
+  if (!ServeUntilSignal(app, *listen, options.threads, "eventmart query node",
+                        "query node; local log in " + options.data_dir + ", feed from " + kafka->brokers)) {
     return kExitFailure;
   }
-  std::printf("eventmart query node listening on http://%s:%u\n", listen->host.c_str(), *port);
-  std::fflush(stdout);
-  spdlog::info("query node on {}:{} (local log in {}, feed from {})", listen->host, *port, options.data_dir,
-               kafka->brokers);
-  server.WaitForSignal();
   feed.Stop();
   projector.Stop();
-  spdlog::info("stopped cleanly at position {}", (*store)->LastPosition());
+  spdlog::info("stopped cleanly at position {}", store->LastPosition());
   return kExitOk;
 }
 

@@ -15,6 +15,7 @@
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
 #include "tools/kafka_cli.h"
+#include "tools/server_parts.h"
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
@@ -31,18 +32,12 @@ int Serve(const ServeOptions& options) {
     if (!kafka) return kExitUsage;
   }
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
-  auto store = RocksEventStore::Open(options.data_dir + "/events");
-  if (!store) {
-    spdlog::error("cannot open the event log: {}", store.error().Describe());
-    return kExitFailure;
-  }
-  auto views = ReadModelStore::Open(options.data_dir + "/views");
-  if (!views) {
-    spdlog::error("cannot open the read models: {}", views.error().Describe());
-    return kExitFailure;
-  }
+  auto stores = OpenStores(options.data_dir);
+  if (!stores) return kExitFailure;
+  auto& store = stores->log;
+  auto& views = stores->views;
   SystemClock clock;
-  CommandProcessor processor(**store, clock,
+  CommandProcessor processor(*store, clock,
                              {.max_balance = options.max_balance, .order_ttl_ms = options.order_ttl.count()});
   auto folded = processor.Start([](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   if (!folded) {
@@ -51,7 +46,7 @@ int Serve(const ServeOptions& options) {
   }
   spdlog::info("state loaded from {} events", *folded);
   auto ranking = std::make_shared<SalesRanking>();
-  Projector projector(**store, **views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
+  Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   if (auto started = projector.Start(); !started) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
@@ -59,7 +54,7 @@ int Serve(const ServeOptions& options) {
   if (options.admin_token.empty()) {
     spdlog::warn("no admin token set (--admin-token or EVENTMART_ADMIN_TOKEN): admin routes will answer 401");
   }
-  if (options.demo && (*store)->LastPosition() == 0) {
+  if (options.demo && store->LastPosition() == 0) {
     if (auto seeded = SeedDemoData(processor, clock.NowMs()); !seeded) {
       spdlog::error("demo data: {}", seeded.error().Describe());
       return kExitFailure;
@@ -68,7 +63,7 @@ int Serve(const ServeOptions& options) {
   }
   std::unique_ptr<KafkaRelay> relay;
   if (kafka) {
-    relay = std::make_unique<KafkaRelay>(**store, RelayOptions{.kafka = *kafka});
+    relay = std::make_unique<KafkaRelay>(*store, RelayOptions{.kafka = *kafka});
     if (auto started = relay->Start(); !started) {
       std::fprintf(stderr, "eventmart serve: %s\n", started.error().Describe().c_str());
       return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -76,24 +71,13 @@ int Serve(const ServeOptions& options) {
   } else {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
-  App app{**store, &processor, projector, **views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
   app.relay = relay.get();
-  Router router = MakeRouter(app);
-  HttpServer server(router, {.host = listen->host, .port = listen->port, .threads = options.threads});
-  app.open_connections = [&server] { return server.counters().open_connections; };
-  auto port = server.Start();
-  if (!port) {
-    spdlog::error("cannot listen: {}", port.error().Describe());
-    return kExitFailure;
-  }
-  std::printf("eventmart listening on http://%s:%u\n", listen->host.c_str(), *port);
-  std::fflush(stdout);
-  spdlog::info("listening on {}:{} (data in {})", listen->host, *port, options.data_dir);
-  server.WaitForSignal();
+  if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;
   processor.Stop();
   if (relay) relay->Stop();
   projector.Stop();
-  spdlog::info("stopped cleanly at position {}", (*store)->LastPosition());
+  spdlog::info("stopped cleanly at position {}", store->LastPosition());
   return kExitOk;
 }
 

@@ -5,7 +5,6 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <nlohmann/json.hpp>
 
-#include "domain/fields.h"
 #include "eventstore/codec.h"
 #include "eventstore/event_json.h"
 #include "eventstore/kafka/ack_tracker.h"
@@ -14,31 +13,13 @@
 #include "eventstore/kafka/reorder_buffer.h"
 #include "eventstore/store_errors.h"
 
+#include "tests/support/event_filler.h"
+
 using namespace eventmart;
+using eventmart::testing::Filler;
 
 namespace {
 
-// Gives every field of an event a distinct, non-default value.
-struct Filler {
-  std::int64_t next = 7;
-  template <class T>
-  void operator()(std::string_view, T& field, std::uint32_t = 1) {
-    Fill(field);
-  }
-  template <class T>
-  void Fill(T& v) {
-    if constexpr (HasFields<T>) {
-      T::Fields(v, *this);
-    } else if constexpr (IsVector<T>::value) {
-      v.resize(2);
-      for (auto& item : v) Fill(item);
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      v = "n\"a\\me\n\xed\x95\x9c " + std::to_string(next++);
-    } else {
-      v = static_cast<T>(next++ * 1000003);
-    }
-  }
-};
 
 RecordedEventView ViewOf(const RecordedEvent& e) {
   return {.stream = e.stream, .version = e.version, .position = e.position, .id = e.record.id,

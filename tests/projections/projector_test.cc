@@ -6,10 +6,11 @@
 
 #include "commands/command_processor.h"
 #include "eventstore/rocks_event_store.h"
-#include "domain/fields.h"
 #include "projections/all_projections.h"
 #include "projections/balance_projection.h"
 #include "tests/support/process.h"
+
+#include "tests/support/event_filler.h"
 
 using namespace eventmart;
 using namespace eventmart::testing;
@@ -164,28 +165,6 @@ TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projection
 
 namespace {
 
-// Gives every field a distinct non-zero value, so that no Apply can take an
-// event for "empty" and skip it.
-struct Filler {
-  std::int64_t next = 3;
-  template <class T>
-  void operator()(std::string_view, T& field, std::uint32_t = 1) {
-    Fill(field);
-  }
-  template <class T>
-  void Fill(T& v) {
-    if constexpr (HasFields<T>) {
-      T::Fields(v, *this);
-    } else if constexpr (IsVector<T>::value) {
-      v.resize(2);
-      for (auto& item : v) Fill(item);
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      v = "x" + std::to_string(next++);
-    } else {
-      v = static_cast<T>(next++);
-    }
-  }
-};
 
 template <std::size_t I = 0>
 void CheckUnwantedTypesWriteNothing(Projection& projection) {
