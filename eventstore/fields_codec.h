@@ -123,10 +123,24 @@ class Reader {
 
 }  // namespace fields_internal
 
+// cereal archives need a stream; making one per value (locale and all)
+// cost more than the encoding itself, so each thread keeps one of each and
+// points it at the value's buffer. Neither is used reentrantly.
+inline std::ostream& ThreadOutputStream(std::streambuf* sink) {
+  thread_local std::ostream stream(nullptr);
+  stream.rdbuf(sink);  // also clears the state
+  return stream;
+}
+inline std::istream& ThreadInputStream(std::streambuf* source) {
+  thread_local std::istream stream(nullptr);
+  stream.rdbuf(source);
+  return stream;
+}
+
 template <HasFields T>
 void EncodeFields(const T& value, std::string* out) {
   fields_internal::StringSink sink(out);
-  std::ostream stream(&sink);
+  std::ostream& stream = ThreadOutputStream(&sink);
   cereal::PortableBinaryOutputArchive ar(stream);
   fields_internal::Writer writer(ar);
   writer.Write(value);
@@ -143,7 +157,7 @@ std::string EncodeFields(const T& value) {
 template <HasFields T>
 Result<T> DecodeFields(std::string_view bytes, std::uint32_t version = ~std::uint32_t{0}) {
   fields_internal::MemorySource source(bytes);
-  std::istream stream(&source);
+  std::istream& stream = ThreadInputStream(&source);
   T value{};
   try {
     cereal::PortableBinaryInputArchive ar(stream);
