@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   project_cmd->add_option("--admin-token", project.admin_token, "Bearer token for /api/v1/admin routes")
       ->envname("EVENTMART_ADMIN_TOKEN");
   project_cmd->add_option("--threads", project.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  project_cmd->add_option("--feed-max-buffered", project.max_buffered,
+                          "Events held in memory ahead of a missing position before partitions far ahead pause")
+      ->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
   AddKafkaFlags(project_cmd, &project.kafka, /*brokers_required=*/true);
 
   DevKafkaOptions dev_kafka;

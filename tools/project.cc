@@ -39,7 +39,7 @@ int Project(const ProjectOptions& options) {
     spdlog::error("projections failed: {}", started.error().Describe());
     return kExitFailure;
   }
-  FeedReplica feed(*store, {.kafka = *kafka});
+  FeedReplica feed(*store, {.kafka = *kafka, .max_buffered = options.max_buffered});
   if (auto started = feed.Start(); !started) {
     std::fprintf(stderr, "eventmart project: %s\n", started.error().Describe().c_str());
     return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;

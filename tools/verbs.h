@@ -37,6 +37,7 @@ struct ProjectOptions {
   std::string listen = "127.0.0.1:8081";
   std::string admin_token;
   int threads = 2;
+  std::size_t max_buffered = 200'000;  // events held ahead of a gap before partitions pause
   KafkaCliOptions kafka;
 };
 int Project(const ProjectOptions& options);

@@ -28,7 +28,8 @@ Json RelayJson(const RelayStatus& s) {
 Json FeedJson(const FeedStatus& s) {
   return {{"state", s.state},         {"position", s.position},     {"buffered", s.buffered},
           {"received", s.received},   {"duplicates", s.duplicates}, {"rejected", s.rejected},
-          {"partitions", s.partitions}, {"kafkaLag", s.kafka_lag},  {"caughtUp", s.caught_up},
+          {"partitions", s.partitions}, {"pauses", s.pauses},        {"kafkaLag", s.kafka_lag},
+          {"caughtUp", s.caught_up},
           {"lastError", s.last_error}};
 }
 

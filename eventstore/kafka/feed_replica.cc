@@ -259,28 +259,36 @@ class FeedReplica::Impl {
     if (auto err = consumer_->assign(list); err != RdKafka::ERR_NO_ERROR) {
       Warn("kafka assign: " + RdKafka::err2str(err));
     }
+    // Whatever a partition's pause state was, it reads again from here.
+    if (auto err = consumer_->resume(list); err != RdKafka::ERR_NO_ERROR) Warn("kafka resume: " + RdKafka::err2str(err));
     RdKafka::TopicPartition::destroy(list);
     for (auto& part : parts_) part.paused = false;
     spdlog::info("feed: reading {} partitions of {} topics", parts_.size(), found_topics_);
   }
 
-  // Pauses partitions far ahead of a gap while too much waits in memory.
+  // Pauses partitions far ahead of a gap while too much waits in memory,
+  // and resumes a partition as soon as it is no longer ahead. That second
+  // rule is what makes progress certain: positions grow with offsets in a
+  // partition, so the one holding the next position has delivered nothing
+  // past it, is never "ahead", and so is never left paused.
   void Throttle() {
     std::size_t waiting = buffer_.size();
-    std::vector<RdKafka::TopicPartition*> change;
-    bool pause = waiting > options_.max_buffered;
-    bool resume = waiting < options_.max_buffered / 4;
+    std::vector<RdKafka::TopicPartition*> to_pause, to_resume;
     for (auto& part : parts_) {
       bool ahead = part.newest > buffer_.released() + options_.max_buffered / 2;
-      if ((pause && ahead && !part.paused) || (resume && part.paused)) {
-        part.paused = !part.paused;
-        change.push_back(RdKafka::TopicPartition::create(part.topic, part.number));
+      if (!part.paused && ahead && waiting > options_.max_buffered) {
+        part.paused = true;
+        to_pause.push_back(RdKafka::TopicPartition::create(part.topic, part.number));
+      } else if (part.paused && (!ahead || waiting < options_.max_buffered / 4)) {
+        part.paused = false;
+        to_resume.push_back(RdKafka::TopicPartition::create(part.topic, part.number));
       }
     }
-    if (change.empty()) return;
-    if (pause) consumer_->pause(change);
-    if (resume) consumer_->resume(change);
-    RdKafka::TopicPartition::destroy(change);
+    if (!to_pause.empty()) consumer_->pause(to_pause);
+    if (!to_resume.empty()) consumer_->resume(to_resume);
+    paused_ += to_pause.size();
+    RdKafka::TopicPartition::destroy(to_pause);
+    RdKafka::TopicPartition::destroy(to_resume);
   }
 
   void PublishStatus() {
@@ -302,6 +310,7 @@ class FeedReplica::Impl {
     status_.duplicates = duplicates_;
     status_.rejected = rejected_;
     status_.partitions = parts_.size();
+    status_.pauses = paused_;
     status_.kafka_lag = lag;
     status_.caught_up = lag == 0 && buffer_.size() == 0;
   }
@@ -336,6 +345,7 @@ class FeedReplica::Impl {
   std::uint64_t received_ = 0;
   std::uint64_t duplicates_ = 0;
   std::uint64_t rejected_ = 0;
+  std::uint64_t paused_ = 0;  // times a partition was paused
   std::chrono::steady_clock::time_point last_discovery_{};
   std::chrono::steady_clock::time_point last_warning_{};
 

@@ -431,6 +431,21 @@ TEST_CASE("A query node fed from Kafka answers the same as the main server", "[k
   CHECK(feed["received"].get<std::uint64_t>() < head / 2);
   CheckSameAnswers(main, *node, QueryPaths(main, catalog, users));
 
+  // A node with room for only a few events ahead of a gap pauses the
+  // partitions that run ahead, and still catches up (none is left paused).
+  Process small({EVENTMART_BIN, "project", "--data-dir", TempDir("kafka-node-small"), "--listen", "127.0.0.1:0",
+                 "--admin-token", "secret", "--kafka-brokers", kafka.brokers(), "--feed-max-buffered", "8"});
+  int small_port = StartServer(small);
+  REQUIRE(small_port > 0);
+  HttpClient small_client("127.0.0.1", small_port);
+  WaitForNode(small_client, head);
+  auto small_feed = small_client.Get("/api/v1/admin/feed", {kAdmin}).json();
+  INFO(small_feed.dump());
+  CHECK(small_feed["pauses"].get<std::uint64_t>() > 0);
+  CheckSameAnswers(main, small_client, QueryPaths(main, catalog, users));
+  small.Signal(SIGTERM);
+  CHECK(small.Wait() == 0);
+
   node_process->Signal(SIGTERM);
   CHECK(node_process->Wait() == 0);
   server.Signal(SIGTERM);
