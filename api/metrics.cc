@@ -2,6 +2,12 @@
 
 namespace eventmart {
 
+void AppendMetric(std::string* out, std::string_view name, std::string_view type, std::string_view help, double value) {
+  std::string n(name);
+  *out += "# HELP " + n + " " + std::string(help) + "\n# TYPE " + n + " " + std::string(type) + "\n" + n + " " +
+          std::to_string(value) + "\n";
+}
+
 void Metrics::ObserveRequest(std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
   auto it = routes_.find(route);

@@ -16,6 +16,9 @@
 
 namespace eventmart {
 
+// One unlabelled series with its HELP and TYPE lines ("gauge" or "counter").
+void AppendMetric(std::string* out, std::string_view name, std::string_view type, std::string_view help, double value);
+
 class Metrics {
  public:
   void ObserveRequest(std::string_view route, int status, double seconds);

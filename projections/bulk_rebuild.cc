@@ -35,15 +35,15 @@ struct Fold {
       writers.emplace_back(changes[i], nullptr, views.SlotOf(projections[i]->name()));
     }
   }
-  bool Wants(std::string_view type) const {
-    for (const auto& p : projections) {
-      if (p->Wants(type)) return true;
-    }
-    return false;
+  // Bit i: projection i wants events of this type (asked once per event).
+  std::uint64_t Wanting(std::string_view type) const {
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < projections.size(); ++i) mask |= std::uint64_t{projections[i]->Wants(type)} << i;
+    return mask;
   }
-  void Apply(const RecordedEventView& view, const DomainEvent& event) {
+  void Apply(const RecordedEventView& view, const DomainEvent& event, std::uint64_t wanting) {
     for (std::size_t i = 0; i < projections.size(); ++i) {
-      if (projections[i]->Wants(view.type)) projections[i]->Apply(view, event, writers[i]);
+      if (wanting >> i & 1) projections[i]->Apply(view, event, writers[i]);
     }
   }
 };
@@ -114,16 +114,16 @@ Result<void> ScanFold(const EventStore& log, GlobalPosition head, Fold& fold, co
   Error decode_error;
   auto scanned = log.Scan({.from = 1, .to = head}, [&](const RecordedEventView& view) {
     if (progress && view.position % kProgressEvery == 0) progress(view.position);
-    bool mine = fold.Wants(view.type);
+    std::uint64_t mine = fold.Wanting(view.type);
     bool theirs = false;
-    for (const auto* other : others) theirs = theirs || other->Wants(view.type);
-    if (!mine && !theirs) return true;  // wanted by no projection: not even decoded
+    for (const auto* other : others) theirs = theirs || other->Wanting(view.type) != 0;
+    if (mine == 0 && !theirs) return true;  // wanted by no projection: not even decoded
     auto event = DecodeEvent(view);
     if (!event) {
       decode_error = event.error();
       return false;
     }
-    if (mine) fold.Apply(view, *event);
+    if (mine != 0) fold.Apply(view, *event, mine);
     if (theirs) {
       batch->push_back({std::string(view.stream), view.version, view.position, view.id, view.occurred_at_ms,
                         std::move(*event)});
@@ -142,7 +142,10 @@ Result<void> ScanFold(const EventStore& log, GlobalPosition head, Fold& fold, co
 void ApplyFold(BatchQueue& queue, Fold& fold) {
   BatchQueue::Batch batch;
   while (queue.Pop(&batch)) {
-    for (const auto& d : *batch) fold.Apply(d.View(), d.event);
+    for (const auto& d : *batch) {
+      RecordedEventView view = d.View();
+      fold.Apply(view, d.event, fold.Wanting(view.type));
+    }
   }
 }
 

@@ -45,17 +45,16 @@ int BenchRelay(const BenchRelayOptions& o) {
   }
   RelayStatus status;
   double seconds = 0;
+  ProgressLine progress("relay: acknowledged", "events");
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     status = relay.Status();
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (status.position >= head || status.state == "failed") break;
-    std::fprintf(stderr, "\rrelay: %llu / %llu acknowledged (%.0f%%), %.0f events/s   ",
-                 static_cast<unsigned long long>(status.position), static_cast<unsigned long long>(head),
-                 100.0 * static_cast<double>(status.position) / static_cast<double>(std::max<GlobalPosition>(head, 1)),
-                 static_cast<double>(status.position) / seconds);
+    progress.Update(status.position, head,
+                    static_cast<double>(status.position) / static_cast<double>(std::max<GlobalPosition>(head, 1)),
+                    status.position);
   }
-  std::fprintf(stderr, "\n");
   relay.Stop();
   if (status.state == "failed") {
     std::fprintf(stderr, "eventmart bench relay: the relay failed: %s\n", status.last_error.c_str());

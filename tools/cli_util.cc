@@ -1,6 +1,8 @@
 #include "tools/cli_util.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 namespace eventmart::cli {
 
@@ -29,6 +31,20 @@ std::optional<HostPort> ParseHostPort(std::string_view text) {
   std::string host(text.substr(0, colon));
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return HostPort{host, static_cast<std::uint16_t>(port)};
+}
+
+ProgressLine::ProgressLine(std::string label, std::string unit) : label_(std::move(label)), unit_(std::move(unit)) {}
+
+void ProgressLine::Update(std::uint64_t at, std::uint64_t end, double share, std::uint64_t counted, bool force) {
+  auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_ < std::chrono::seconds(1)) return;
+  last_ = now;
+  double seconds = std::chrono::duration<double>(now - start_).count();
+  share = std::clamp(share, 0.0, 1.0);
+  double eta = share > 0 ? seconds * (1 - share) / share : 0;
+  std::fprintf(stderr, "%s %llu of %llu (%.0f%%), %.0f %s/s, ETA %.0fs\n", label_.c_str(),
+               static_cast<unsigned long long>(at), static_cast<unsigned long long>(end), share * 100,
+               static_cast<double>(counted) / std::max(seconds, 1e-3), unit_.c_str(), eta);
 }
 
 }  // namespace eventmart::cli

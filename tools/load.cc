@@ -86,38 +86,19 @@ class Loader {
   std::atomic<std::uint64_t> done_{0};
 };
 
-class Progress {
- public:
-  Progress(const char* what, std::int64_t total) : what_(what), total_(total), start_(SteadyClock::now()), last_(start_) {}
-  void Tick(std::int64_t done, std::uint64_t commands) {
-    auto now = SteadyClock::now();
-    if (now - last_ < std::chrono::seconds(1) && done < total_) return;
-    last_ = now;
-    double seconds = std::chrono::duration<double>(now - start_).count();
-    double rate = static_cast<double>(commands) / std::max(seconds, 1e-3);
-    double eta = done == 0 ? 0 : seconds * static_cast<double>(total_ - done) / static_cast<double>(done);
-    std::fprintf(stderr, "load: %s %lld/%lld (%.0f%%), %.0f commands/s, ETA %.0fs\n", what_,
-                 static_cast<long long>(done), static_cast<long long>(total_),
-                 100.0 * static_cast<double>(done) / static_cast<double>(std::max<std::int64_t>(total_, 1)), rate, eta);
-  }
-
- private:
-  const char* what_;
-  std::int64_t total_;
-  SteadyClock::time_point start_, last_;
-};
 
 std::int64_t Uniform(std::mt19937_64& rng, std::int64_t lo, std::int64_t hi) {
   return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
 }
 
 void LoadUsers(Loader& loader, const LoadOptions& o) {
-  Progress progress("users", o.users);
+  ProgressLine progress("load: users", "commands");
   for (std::int64_t i = 0; i < o.users; ++i) {
     loader.Submit(RegisterUser{"user" + std::to_string(i + 1)}, [&loader](const Result<Reply>& r) {
       if (r) loader.FollowUp(ChargePoints{std::get<UserReply>(*r).user_id, kDefaultMaxBalance});
     });
-    progress.Tick(i + 1, loader.done());
+    auto done = static_cast<std::uint64_t>(i + 1), total = static_cast<std::uint64_t>(o.users);
+    progress.Update(done, total, static_cast<double>(done) / static_cast<double>(total), loader.done(), done == total);
   }
   loader.Drain();
 }
@@ -167,7 +148,7 @@ PlaceOrder RandomOrder(std::mt19937_64& rng, const LoadOptions& o,
 
 void LoadOrders(Loader& loader, const LoadOptions& o, ManualClock& clock, TimeMs end_ms) {
   if (loader.sellable.empty()) return;
-  Progress progress("orders", o.orders);
+  ProgressLine progress("load: orders", "commands");
   // Follow-ups (pay later, cancel) are decided up to --in-flight orders
   // after their order; the clock must not pass the order TTL meanwhile.
   TimeMs ttl_safe_step = 5 * 60 * 1000 / (2 * o.in_flight);
@@ -186,7 +167,8 @@ void LoadOrders(Loader& loader, const LoadOptions& o, ManualClock& clock, TimeMs
       // the rest stay unpaid and expire
     });
     clock.Set(std::min(end_ms, clock.NowMs() + step));
-    progress.Tick(i + 1, loader.done());
+    auto done = static_cast<std::uint64_t>(i + 1), total = static_cast<std::uint64_t>(o.orders);
+    progress.Update(done, total, static_cast<double>(done) / static_cast<double>(total), loader.done(), done == total);
   }
   loader.Drain();
 }

@@ -67,21 +67,15 @@ int Rebuild(const RebuildOptions& o) {
   std::size_t count = projections.size();
   GlobalPosition head = (*store)->LastPosition();
   auto start = std::chrono::steady_clock::now();
-  auto last = start;
+  ProgressLine progress("rebuild: folding position", "events");
   BulkRebuildOptions options{.threads = 2, .progress = [&](GlobalPosition at) {
-    auto now = std::chrono::steady_clock::now();
     if (at == head) {
       std::fprintf(stderr, "rebuild: folded %llu events in %.1fs; sorting and writing the tables\n",
-                   static_cast<unsigned long long>(head), std::chrono::duration<double>(now - start).count());
+                   static_cast<unsigned long long>(head),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       return;
     }
-    if (now - last < std::chrono::seconds(1)) return;
-    last = now;
-    double seconds = std::chrono::duration<double>(now - start).count();
-    double share = head == 0 ? 1 : static_cast<double>(at) / static_cast<double>(head);
-    std::fprintf(stderr, "rebuild: folding position %llu of %llu (%.0f%%), %.0f events/s, ETA %.0fs\n",
-                 static_cast<unsigned long long>(at), static_cast<unsigned long long>(head), share * 100,
-                 static_cast<double>(at) / seconds, seconds * (1 - share) / std::max(share, 1e-9));
+    progress.Update(at, head, static_cast<double>(at) / static_cast<double>(std::max<GlobalPosition>(head, 1)), at);
   }};
   auto rebuilt = BulkRebuild(**store, **views, std::move(projections), options);
   if (!rebuilt) {

@@ -22,6 +22,11 @@
 namespace eventmart::cli {
 namespace {
 
+// How much of [from, to] is done once `at` is.
+double Share(GlobalPosition at, GlobalPosition from, GlobalPosition to) {
+  return static_cast<double>(at - from + 1) / static_cast<double>(to - from + 1);
+}
+
 volatile std::sig_atomic_t g_interrupted = 0;
 
 class Output {
@@ -105,24 +110,6 @@ class Filter {
   TimeMs since_, until_;
 };
 
-class Progress {
- public:
-  explicit Progress(GlobalPosition from, GlobalPosition to) : from_(from), to_(to) {}
-  void Tick(GlobalPosition at, std::uint64_t events) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ < std::chrono::seconds(1)) return;
-    last_ = now;
-    double seconds = std::chrono::duration<double>(now - start_).count();
-    double done = static_cast<double>(at - from_ + 1), total = static_cast<double>(to_ - from_ + 1);
-    std::fprintf(stderr, "replay: position %llu of %llu (%.0f%%), %.0f events/s, ETA %.0fs\n",
-                 static_cast<unsigned long long>(at), static_cast<unsigned long long>(to_), 100 * done / total,
-                 static_cast<double>(events) / seconds, seconds * (total - done) / done);
-  }
-
- private:
-  GlobalPosition from_, to_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
-};
 
 // Replays [from, to] on two threads: worker k formats chunks k, k+2, ...
 // into its own buffers, and the caller writes the buffers in position order.
@@ -141,7 +128,7 @@ class ParallelReplay {
     for (int k = 0; k < 2; ++k) workers[k] = std::thread([&, k] { Work(k, from, to, chunks); });
     bool open = true;
     Result<bool> outcome = true;
-    Progress progress(from, to);
+    ProgressLine progress("replay: position", "events");
     for (std::size_t i = 0; i < chunks; ++i) {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return slots_[i].ready; });
@@ -157,7 +144,8 @@ class ParallelReplay {
       *written += slot.written;
       *undecodable += slot.undecodable;
       if (open && std::fwrite(slot.text.data(), 1, slot.text.size(), stdout) != slot.text.size()) open = false;
-      progress.Tick(std::min(to, from + (i + 1) * kChunk - 1), *written);
+      GlobalPosition at = std::min(to, from + (i + 1) * kChunk - 1);
+      progress.Update(at, to, Share(at, from, to), *written);
       if (!open || g_interrupted) break;
     }
     {
@@ -255,12 +243,13 @@ int Replay(const ReplayOptions& o) {
     stdout_open = *done;
     next = head + 1;
   }
-  Progress progress(next, std::max(next, head));
+  ProgressLine progress("replay: position", "events");
+  GlobalPosition first = next, last = std::max(next, head);
   for (;;) {
     if (!stdout_open || g_interrupted || next > o.to_position) break;
     auto scanned = (*store)->Scan({.from = next, .to = o.to_position}, [&](const RecordedEventView& view) {
       next = view.position + 1;
-      progress.Tick(view.position, written);
+      progress.Update(view.position, last, Share(view.position, first, last), written);
       if (!filter.Accepts(view)) return !g_interrupted;
       auto event = DecodeEvent(view);
       if (!event) ++undecodable;

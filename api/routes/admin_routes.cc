@@ -6,10 +6,6 @@
 namespace eventmart {
 namespace {
 
-void Gauge(std::string* out, const std::string& name, const std::string& help, const std::string& series, double v) {
-  *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + series + " " + std::to_string(v) + "\n";
-}
-
 void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respond, Post) {
   std::string out;
   app.metrics.Render(&out);
@@ -21,8 +17,8 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   out += "# HELP eventmart_events_appended_total Events appended since start.\n# TYPE eventmart_events_appended_total counter\n";
   out += "eventmart_events_appended_total " + std::to_string(store.events.load()) + "\n";
   GlobalPosition head = app.log.LastPosition();
-  Gauge(&out, "eventmart_log_head_position", "Position of the last durable event.", "eventmart_log_head_position",
-        static_cast<double>(head));
+  AppendMetric(&out, "eventmart_log_head_position", "gauge", "Position of the last durable event.",
+               static_cast<double>(head));
   out += "# HELP eventmart_projection_position Position each projection has folded.\n# TYPE eventmart_projection_position gauge\n";
   std::string lags = "# HELP eventmart_projection_lag Events each projection is behind the log.\n# TYPE eventmart_projection_lag gauge\n";
   for (const auto& st : app.projector.Statuses()) {
@@ -30,10 +26,10 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
     lags += "eventmart_projection_lag{projection=\"" + st.name + "\"} " + std::to_string(head - std::min(head, st.position)) + "\n";
   }
   out += lags;
-  Gauge(&out, "eventmart_open_connections", "Open HTTP connections.", "eventmart_open_connections",
-        app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
-  Gauge(&out, "eventmart_command_queue_depth", "Commands waiting for the decider.", "eventmart_command_queue_depth",
-        app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
+  AppendMetric(&out, "eventmart_open_connections", "gauge", "Open HTTP connections.",
+               app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
+  AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
+               app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
   RenderKafkaMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }

@@ -5,11 +5,7 @@
 namespace eventmart {
 namespace {
 
-void Series(std::string* out, const std::string& name, const char* type, const std::string& help, double v) {
-  *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + std::to_string(v) + "\n";
-}
-
-Json RelayJson(const RelayStatus& s) {
+Json RelayJson(const RelayStatus& s, const AckLagPercentiles& lag) {
   return {{"state", s.state},
           {"position", s.position},
           {"published", s.published},
@@ -21,8 +17,8 @@ Json RelayJson(const RelayStatus& s) {
           {"deliveryErrors", s.delivery_errors},
           {"restarts", s.restarts},
           {"lastError", s.last_error},
-          {"ackLagP50Ms", s.ack_lag_p50 * 1000.0},
-          {"ackLagP99Ms", s.ack_lag_p99 * 1000.0}};
+          {"ackLagP50Ms", lag.p50 * 1000.0},
+          {"ackLagP99Ms", lag.p99 * 1000.0}};
 }
 
 Json FeedJson(const FeedStatus& s) {
@@ -41,7 +37,7 @@ void AddKafkaRoutes(Router& router, App& app) {
     if (app.relay == nullptr) {
       return respond(JsonResponse(200, {{"state", "disabled"}, {"head", app.log.LastPosition()}}));
     }
-    respond(JsonResponse(200, RelayJson(app.relay->Status())));
+    respond(JsonResponse(200, RelayJson(app.relay->Status(), app.relay->RecentAckLag())));
   });
   router.Add("GET", "/api/v1/admin/feed", [&app](const HttpRequest& req, const PathParams&, Respond respond, Post) {
     if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
@@ -53,19 +49,19 @@ void AddKafkaRoutes(Router& router, App& app) {
 void RenderKafkaMetrics(const App& app, std::string* out) {
   if (app.relay != nullptr) {
     RelayStatus s = app.relay->Status();
-    Series(out, "eventmart_relay_position", "gauge", "Last position whose every Kafka message is acknowledged.",
+    AppendMetric(out, "eventmart_relay_position", "gauge", "Last position whose every Kafka message is acknowledged.",
            static_cast<double>(s.position));
-    Series(out, "eventmart_relay_lag", "gauge", "Events committed but not yet acknowledged by Kafka.",
+    AppendMetric(out, "eventmart_relay_lag", "gauge", "Events committed but not yet acknowledged by Kafka.",
            static_cast<double>(s.head - std::min(s.head, s.position)));
-    Series(out, "eventmart_relay_in_flight", "gauge", "Kafka messages waiting for an acknowledgement.",
+    AppendMetric(out, "eventmart_relay_in_flight", "gauge", "Kafka messages waiting for an acknowledgement.",
            static_cast<double>(s.in_flight));
-    Series(out, "eventmart_relay_events_delivered_total", "counter", "Event messages acknowledged.",
+    AppendMetric(out, "eventmart_relay_events_delivered_total", "counter", "Event messages acknowledged.",
            static_cast<double>(s.events_delivered));
-    Series(out, "eventmart_relay_data_platform_delivered_total", "counter", "Data-platform messages acknowledged.",
+    AppendMetric(out, "eventmart_relay_data_platform_delivered_total", "counter", "Data-platform messages acknowledged.",
            static_cast<double>(s.data_platform_delivered));
-    Series(out, "eventmart_relay_delivery_errors_total", "counter", "Deliveries that failed for good.",
+    AppendMetric(out, "eventmart_relay_delivery_errors_total", "counter", "Deliveries that failed for good.",
            static_cast<double>(s.delivery_errors));
-    Series(out, "eventmart_relay_restarts_total", "counter", "Times the relay dropped its producer and resumed.",
+    AppendMetric(out, "eventmart_relay_restarts_total", "counter", "Times the relay dropped its producer and resumed.",
            static_cast<double>(s.restarts));
     *out += "# HELP eventmart_relay_ack_lag_seconds From an event's time to its Kafka acknowledgement.\n"
             "# TYPE eventmart_relay_ack_lag_seconds histogram\n";
@@ -73,12 +69,12 @@ void RenderKafkaMetrics(const App& app, std::string* out) {
   }
   if (app.feed != nullptr) {
     FeedStatus s = app.feed->Status();
-    Series(out, "eventmart_feed_buffered", "gauge", "Events received ahead of a missing position.",
+    AppendMetric(out, "eventmart_feed_buffered", "gauge", "Events received ahead of a missing position.",
            static_cast<double>(s.buffered));
-    Series(out, "eventmart_feed_kafka_lag", "gauge", "Messages on the brokers not yet read (-1 unknown).",
+    AppendMetric(out, "eventmart_feed_kafka_lag", "gauge", "Messages on the brokers not yet read (-1 unknown).",
            static_cast<double>(s.kafka_lag));
-    Series(out, "eventmart_feed_received_total", "counter", "Messages read from Kafka.", static_cast<double>(s.received));
-    Series(out, "eventmart_feed_duplicates_total", "counter", "Messages dropped as already applied.",
+    AppendMetric(out, "eventmart_feed_received_total", "counter", "Messages read from Kafka.", static_cast<double>(s.received));
+    AppendMetric(out, "eventmart_feed_duplicates_total", "counter", "Messages dropped as already applied.",
            static_cast<double>(s.duplicates));
   }
 }

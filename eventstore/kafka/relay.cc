@@ -90,23 +90,29 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     s.data_platform_delivered = data_platform_delivered_.load();
     s.delivery_errors = delivery_errors_.load();
     s.restarts = restarts_.load();
+    std::lock_guard lock(mu_);
+    s.state = state_;
+    s.last_error = last_error_;
+    return s;
+  }
+
+  // Copies and sorts up to 262,144 samples: only for who shows them.
+  AckLagPercentiles RecentAckLag() const {
     std::vector<double> samples;
     {
       std::lock_guard lock(mu_);
-      s.state = state_;
-      s.last_error = last_error_;
       samples = lag_samples_;
     }
-    if (!samples.empty()) {
-      auto at = [&samples](double q) {
-        auto k = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1));
-        std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k), samples.end());
-        return samples[k];
-      };
-      s.ack_lag_p50 = at(0.50);
-      s.ack_lag_p99 = at(0.99);
-    }
-    return s;
+    AckLagPercentiles p;
+    if (samples.empty()) return p;
+    auto at = [&samples](double q) {
+      auto k = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1));
+      std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k), samples.end());
+      return samples[k];
+    };
+    p.p50 = at(0.50);
+    p.p99 = at(0.99);
+    return p;
   }
 
   // Served by poll(), on the relay thread.
@@ -388,5 +394,6 @@ KafkaRelay::~KafkaRelay() { Stop(std::chrono::milliseconds(0)); }
 Result<void> KafkaRelay::Start() { return impl_->Start(); }
 void KafkaRelay::Stop(std::chrono::milliseconds drain) { impl_->Stop(drain); }
 RelayStatus KafkaRelay::Status() const { return impl_->Status(); }
+AckLagPercentiles KafkaRelay::RecentAckLag() const { return impl_->RecentAckLag(); }
 
 }  // namespace eventmart

@@ -52,8 +52,13 @@ struct RelayStatus {
   std::uint64_t delivery_errors = 0;
   std::uint64_t restarts = 0;
   std::string last_error;
-  double ack_lag_p50 = 0;  // seconds from the event's time to its ack, the last 262,144 events
-  double ack_lag_p99 = 0;
+};
+
+// Seconds from an event's time to its acknowledgement, over the last
+// 262,144 events acknowledged.
+struct AckLagPercentiles {
+  double p50 = 0;
+  double p99 = 0;
 };
 
 inline constexpr std::array<double, 12> kAckLagBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -74,7 +79,8 @@ class KafkaRelay {
   // checkpoint, and stops.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
 
-  RelayStatus Status() const;
+  RelayStatus Status() const;  // cheap: counters and state
+  AckLagPercentiles RecentAckLag() const;
   const Histogram<12>& ack_lag() const { return ack_lag_; }
 
   class Impl;
