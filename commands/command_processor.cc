@@ -40,7 +40,7 @@ Result<std::uint64_t> CommandProcessor::Start(const std::function<void(std::uint
   auto scanned = store_.Scan({}, [&](const RecordedEventView& view) {
     auto event = DecodeEvent(view);
     if (!event) return false;
-    model_.Apply(*event, view.version);
+    model_.Evolve(*event, view.version);
     if (++folded % 1'000'000 == 0 && progress) progress(folded);
     return true;
   });
@@ -170,11 +170,11 @@ bool CommandProcessor::ReplayIfKnown(Pending& item) {
 
 // One StreamAppend per stream, in order of first appearance. Expected
 // versions are read before any of the decision's events are applied.
-AppendRequest CommandProcessor::ToAppend(const Decision& decision, const std::string& correlation_id,
+AppendRequest CommandProcessor::ToAppend(const Events& events, const std::string& correlation_id,
                                          std::string_view causation_id) {
   AppendRequest request;
   std::vector<std::size_t> slot_of;  // event index -> streams index
-  for (const auto& event : decision.events) {
+  for (const auto& event : events) {
     std::string stream = StreamOf(event);
     std::size_t slot = 0;
     while (slot < request.streams.size() && request.streams[slot].stream != stream) ++slot;
@@ -186,23 +186,26 @@ AppendRequest CommandProcessor::ToAppend(const Decision& decision, const std::st
     slot_of.push_back(slot);
   }
   TimeMs now = clock_.NowMs();
-  for (std::size_t i = 0; i < decision.events.size(); ++i) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
     auto& append = request.streams[slot_of[i]];
-    append.events.push_back(EncodeEvent(decision.events[i],
-                                        {.id = NewEventId(now), .occurred_at_ms = now,
-                                         .correlation_id = correlation_id, .causation_id = std::string(causation_id)}));
-    model_.Apply(decision.events[i], append.expected.value() + append.events.size());
+    append.events.push_back(EncodeEvent(events[i], {.id = NewEventId(now), .occurred_at_ms = now,
+                                                    .correlation_id = correlation_id,
+                                                    .causation_id = std::string(causation_id)}));
+    model_.Evolve(events[i], append.expected.value() + append.events.size());
   }
   return request;
 }
 
-void CommandProcessor::Commit(Pending& item, Result<Decision> decision) {
+void CommandProcessor::Commit(Pending& item, Result<Events> decided) {
   AppendRequest request;
   std::string correlation = item.idempotency ? item.idempotency->key : std::string();
-  if (decision) {
-    request = ToAppend(*decision, correlation, CommandName(item.command));
+  Result<Reply> reply = Fail(Error{});
+  if (decided) {
+    request = ToAppend(*decided, correlation, CommandName(item.command));
+    reply = ReplyTo(item.command, *decided, model_);  // the state now includes the decision
+  } else {
+    reply = Fail(std::move(decided.error()));
   }
-  Result<Reply> reply = decision ? Result<Reply>(std::move(decision->reply)) : Fail(decision.error());
   std::string key;
   if (item.idempotency) {
     key = item.idempotency->key;

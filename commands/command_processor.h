@@ -1,6 +1,7 @@
 // commands/command_processor.h
 // The single writer. Every command is decided, one after another, on one
-// thread, against the in-memory WriteModel; the resulting events go to the
+// thread, by domain/decide.h against the in-memory state (domain/aggregates.h);
+// the resulting events go to the
 // event store's group committer, and the caller hears back only after they
 // are durable. Deciding in sequence means no lost updates and no conflict
 // retries, however hot an aggregate (one coupon, thousands of buyers);
@@ -34,9 +35,10 @@
 #include <vector>
 
 #include "commands/clock.h"
-#include "commands/commands.h"
-#include "commands/decide.h"
-#include "commands/write_model.h"
+#include "commands/replies.h"
+#include "domain/aggregates.h"
+#include "domain/commands.h"
+#include "domain/decide.h"
 #include "eventstore/event_store.h"
 
 namespace eventmart {
@@ -98,14 +100,13 @@ class CommandProcessor {
   void ExpireDueOrders();
   void Process(Pending& item);
   bool ReplayIfKnown(Pending& item);
-  AppendRequest ToAppend(const Decision& decision, const std::string& correlation_id,
-                         std::string_view causation_id);
-  void Commit(Pending& item, Result<Decision> decision);
+  AppendRequest ToAppend(const Events& events, const std::string& correlation_id, std::string_view causation_id);
+  void Commit(Pending& item, Result<Events> decided);
 
   EventStore& store_;
   const Clock& clock_;
   CommandProcessorOptions options_;
-  WriteModel model_;  // decider thread only (and Start, before it runs)
+  Aggregates model_;  // decider thread only (and Start, before it runs)
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,6 @@
 #include "domain/account.h"
 
+#include "domain/decide.h"
 #include "domain/errors.h"
 
 namespace eventmart {
@@ -21,8 +22,18 @@ Result<PointsCharged> DecideCharge(const AccountState& account, UserId user_id, 
                        .balance_after = account.balance + amount};
 }
 
-void Apply(AccountState& account, const PointsCharged& event) {
-  account.balance = event.balance_after;
+void Evolve(UserState&, const UserRegistered&) {}
+void Evolve(AccountState& account, const PointsCharged& e) { account.balance = e.balance_after; }
+void Evolve(AccountState& account, const PointsSpent& e) { account.balance = e.balance_after; }
+
+Result<Events> Decide(const StateView& state, const RegisterUser& c, const DecideContext&) {
+  return OneEvent(DecideRegisterUser(state.last_ids().user + 1, c.name));
+}
+
+Result<Events> Decide(const StateView& state, const ChargePoints& c, const DecideContext& ctx) {
+  if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
+  const AccountState* account = state.FindAccount(c.user_id);
+  return OneEvent(DecideCharge(account ? *account : AccountState{}, c.user_id, c.amount, ctx.max_balance));
 }
 
 }  // namespace eventmart

@@ -1,9 +1,10 @@
 // domain/account.h
-// Users and their point balances: decisions (pure functions of state and
-// command) and the folds that rebuild state from events.
+// Users and their point balances: the states folded from their streams,
+// and the rules of signing up and charging.
 // Not thread-safe; the command processor owns all state on one thread.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "domain/events.h"
@@ -14,7 +15,15 @@ namespace eventmart {
 
 inline constexpr std::size_t kMaxNameLength = 100;
 
+// A signed-up user (stream user-N). Decisions only ask whether one exists,
+// so nothing else is kept.
+struct UserState {
+  using Stream = UserStream;
+};
+
+// A user's points (stream account-N).
 struct AccountState {
+  using Stream = AccountStream;
   Money balance = 0;
 };
 
@@ -26,6 +35,9 @@ struct AccountState {
 [[nodiscard]] Result<PointsCharged> DecideCharge(const AccountState& account, UserId user_id,
                                                  Money amount, Money max_balance);
 
-void Apply(AccountState& account, const PointsCharged& event);
+// Folds: no rules here, only what happened.
+void Evolve(UserState& user, const UserRegistered& event);
+void Evolve(AccountState& account, const PointsCharged& event);
+void Evolve(AccountState& account, const PointsSpent& event);
 
 }  // namespace eventmart

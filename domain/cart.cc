@@ -1,5 +1,6 @@
 #include "domain/cart.h"
 
+#include "domain/decide.h"
 #include "domain/errors.h"
 
 namespace eventmart {
@@ -28,10 +29,35 @@ std::optional<CartItemRemoved> DecideRemoveFromCart(const CartState& cart, UserI
   return CartItemRemoved{.user_id = user, .option_id = option};
 }
 
-void Apply(CartState& cart, const CartItemAdded& e) {
+void Evolve(CartState& cart, const CartItemAdded& e) {
   cart.lines[e.option_id] = CartLine{.product_id = e.product_id, .quantity = e.quantity_after};
 }
 
-void Apply(CartState& cart, const CartItemRemoved& e) { cart.lines.erase(e.option_id); }
+void Evolve(CartState& cart, const CartItemRemoved& e) { cart.lines.erase(e.option_id); }
+
+namespace {
+
+const CartState& CartOf(const StateView& state, UserId user) {
+  static const CartState kEmpty;
+  const CartState* cart = state.FindCart(user);
+  return cart ? *cart : kEmpty;
+}
+
+}  // namespace
+
+Result<Events> Decide(const StateView& state, const AddCartItem& c, const DecideContext&) {
+  if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
+  auto option = ResolveOption(state.FindProduct(c.product_id), c.product_id, c.option_id);
+  if (!option) return Fail(option.error());
+  return OneEvent(DecideAddToCart(CartOf(state, c.user_id), c.user_id, c.product_id, (*option)->option_id,
+                                  c.quantity, (*option)->stock));
+}
+
+Result<Events> Decide(const StateView& state, const RemoveCartItem& c, const DecideContext&) {
+  if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
+  Events events;
+  if (auto removed = DecideRemoveFromCart(CartOf(state, c.user_id), c.user_id, c.option_id)) events.push_back(*removed);
+  return events;
+}
 
 }  // namespace eventmart

@@ -16,7 +16,9 @@ struct CartLine {
   Quantity quantity = 0;
 };
 
+// A user's cart (stream cart-N).
 struct CartState {
+  using Stream = CartStream;
   std::map<OptionId, CartLine> lines;  // ordered, so replies list lines stably
 };
 
@@ -28,7 +30,7 @@ struct CartState {
 // Nothing to record when the line is not there.
 std::optional<CartItemRemoved> DecideRemoveFromCart(const CartState& cart, UserId user, OptionId option);
 
-void Apply(CartState& cart, const CartItemAdded& event);
-void Apply(CartState& cart, const CartItemRemoved& event);
+void Evolve(CartState& cart, const CartItemAdded& event);
+void Evolve(CartState& cart, const CartItemRemoved& event);
 
 }  // namespace eventmart

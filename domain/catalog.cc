@@ -1,6 +1,7 @@
 #include "domain/catalog.h"
 
 #include "domain/account.h"
+#include "domain/decide.h"
 #include "domain/errors.h"
 
 namespace eventmart {
@@ -43,7 +44,7 @@ Result<ProductCreated> DecideCreateProduct(ProductId product_id, OptionId first_
                                            const NewProduct& product) {
   if (auto ok = ValidateNewProduct(product); !ok) return Fail(ok.error());
   ProductCreated event{.product_id = product_id, .name = product.name, .options = {}};
-  OptionId next = first_option_id;
+  std::int64_t next = first_option_id;
   for (const auto& option : product.options) {
     event.options.push_back({.option_id = next++, .name = option.name, .price = option.price, .stock = option.stock});
   }
@@ -58,6 +59,64 @@ Result<StockRestocked> DecideRestock(const OptionState& option, ProductId produc
   }
   return StockRestocked{.product_id = product_id, .option_id = option_id, .quantity = quantity,
                         .stock_after = option.stock + quantity};
+}
+
+const OptionState* ProductState::FindOption(OptionId id) const {
+  for (const auto& option : options) {
+    if (option.option_id == id) return &option;
+  }
+  return nullptr;
+}
+
+Result<const OptionState*> ResolveOption(const ProductState* product, ProductId product_id,
+                                         std::optional<OptionId> option_id) {
+  if (product == nullptr) return Fail(DomainErrc::kProductNotFound);
+  if (!option_id) {
+    if (product->options.size() != 1) {
+      return Fail(DomainErrc::kInvalidRequest, "optionId is required: the product has " +
+                                                   std::to_string(product->options.size()) + " options");
+    }
+    return &product->options.front();
+  }
+  const OptionState* option = product->FindOption(*option_id);
+  if (option == nullptr) {
+    return Fail(DomainErrc::kProductNotFound, "option " + std::to_string(*option_id) + " is not one of product " +
+                                                  std::to_string(product_id) + "'s options");
+  }
+  return option;
+}
+
+namespace {
+
+void SetStock(ProductState& product, OptionId option_id, Quantity stock) {
+  for (auto& option : product.options) {
+    if (option.option_id == option_id) option.stock = stock;
+  }
+}
+
+}  // namespace
+
+void Evolve(ProductState& product, const ProductCreated& e) {
+  product.name = e.name;
+  product.options.clear();
+  for (const auto& o : e.options) {
+    product.options.push_back({.option_id = o.option_id, .name = o.name, .price = o.price, .stock = o.stock});
+  }
+}
+
+void Evolve(ProductState& product, const StockRestocked& e) { SetStock(product, e.option_id, e.stock_after); }
+void Evolve(ProductState& product, const StockReserved& e) { SetStock(product, e.option_id, e.stock_after); }
+void Evolve(ProductState& product, const StockReleased& e) { SetStock(product, e.option_id, e.stock_after); }
+
+Result<Events> Decide(const StateView& state, const CreateProduct& c, const DecideContext&) {
+  const LastIds& last = state.last_ids();
+  return OneEvent(DecideCreateProduct(last.product + 1, last.option + 1, c.product));
+}
+
+Result<Events> Decide(const StateView& state, const RestockOption& c, const DecideContext&) {
+  auto option = ResolveOption(state.FindProduct(c.product_id), c.product_id, c.option_id);
+  if (!option) return Fail(option.error());
+  return OneEvent(DecideRestock(**option, c.product_id, (*option)->option_id, c.quantity));
 }
 
 }  // namespace eventmart

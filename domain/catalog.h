@@ -4,6 +4,7 @@
 // ordered. Not thread-safe; one owner (the command processor).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,15 +27,19 @@ struct NewProduct {
 };
 
 struct OptionState {
-  ProductId product_id = 0;
+  OptionId option_id = 0;
   std::string name;
   Money price = 0;
   Quantity stock = 0;
 };
 
+// A product (stream product-N) with its options in creation order.
 struct ProductState {
+  using Stream = ProductStream;
   std::string name;
-  std::vector<OptionId> option_ids;  // in creation order
+  std::vector<OptionState> options;
+
+  const OptionState* FindOption(OptionId id) const;
 };
 
 // Shape and range checks, shared by the HTTP parser (so they answer 400
@@ -48,5 +53,18 @@ struct ProductState {
 
 [[nodiscard]] Result<StockRestocked> DecideRestock(const OptionState& option, ProductId product_id,
                                                    OptionId option_id, Quantity quantity);
+
+// The option a request names, which must be one of the product's; with no
+// option named, the product's only option. PRODUCT_NOT_FOUND for an unknown
+// product (null) or an option of another product; INVALID_REQUEST when the
+// product has several options and none is named.
+[[nodiscard]] Result<const OptionState*> ResolveOption(const ProductState* product, ProductId product_id,
+                                                       std::optional<OptionId> option_id);
+
+// Folds: the stock after each change is in the event.
+void Evolve(ProductState& product, const ProductCreated& event);
+void Evolve(ProductState& product, const StockRestocked& event);
+void Evolve(ProductState& product, const StockReserved& event);
+void Evolve(ProductState& product, const StockReleased& event);
 
 }  // namespace eventmart

@@ -1,17 +1,10 @@
 #include "domain/coupon.h"
 
 #include "domain/account.h"
+#include "domain/decide.h"
 #include "domain/errors.h"
 
 namespace eventmart {
-
-std::string_view DiscountTypeName(DiscountType type) { return type == DiscountType::kFixed ? "FIXED" : "RATE"; }
-
-std::optional<DiscountType> ParseDiscountType(std::string_view name) {
-  if (name == "FIXED") return DiscountType::kFixed;
-  if (name == "RATE") return DiscountType::kRate;
-  return std::nullopt;
-}
 
 bool IsExpired(TimeMs expires_at_ms, TimeMs now_ms) { return expires_at_ms != 0 && now_ms >= expires_at_ms; }
 
@@ -35,7 +28,7 @@ Result<void> ValidateNewCoupon(const NewCoupon& c) {
 
 Result<CouponCreated> DecideCreateCoupon(CouponId id, const NewCoupon& c) {
   if (auto ok = ValidateNewCoupon(c); !ok) return Fail(ok.error());
-  return CouponCreated{.coupon_id = id, .name = c.name, .discount_type = std::string(DiscountTypeName(c.type)),
+  return CouponCreated{.coupon_id = id, .name = c.name, .discount_type = c.type,
                        .discount_value = c.value, .total_quantity = c.total_quantity,
                        .expires_at_ms = c.expires_at_ms};
 }
@@ -49,21 +42,44 @@ Result<CouponIssued> DecideIssueCoupon(const CouponState& coupon, CouponId coupo
                       .issued_at_ms = now_ms, .remaining_after = coupon.total_quantity - coupon.issued - 1};
 }
 
-void Apply(CouponState& coupon, const CouponCreated& e) {
+Result<CouponToApply> UsableCoupon(const CouponState& coupon, CouponId coupon_id, UserId user, TimeMs now_ms) {
+  auto held = coupon.holders.find(user);
+  if (held == coupon.holders.end()) return Fail(DomainErrc::kCouponNotUsable, "the user does not hold this coupon");
+  if (held->second.status != HeldStatus::kIssued) {
+    return Fail(DomainErrc::kCouponNotUsable, "the coupon is already reserved or used");
+  }
+  if (IsExpired(coupon.expires_at_ms, now_ms)) return Fail(DomainErrc::kCouponNotUsable, "the coupon has expired");
+  return CouponToApply{.coupon_id = coupon_id, .user_coupon_id = held->second.user_coupon_id, .type = coupon.type,
+                       .value = coupon.value};
+}
+
+void Evolve(CouponState& coupon, const CouponCreated& e) {
   coupon.name = e.name;
-  coupon.type = ParseDiscountType(e.discount_type).value_or(DiscountType::kFixed);
+  coupon.type = e.discount_type;
   coupon.value = e.discount_value;
   coupon.total_quantity = e.total_quantity;
   coupon.expires_at_ms = e.expires_at_ms;
 }
 
-void Apply(CouponState& coupon, const CouponIssued& e) {
+void Evolve(CouponState& coupon, const CouponIssued& e) {
   coupon.holders.emplace(e.user_id, HeldCoupon{e.user_coupon_id, HeldStatus::kIssued});
   ++coupon.issued;
 }
 
-void Apply(CouponState& coupon, const CouponReserved& e) { coupon.holders[e.user_id].status = HeldStatus::kReserved; }
-void Apply(CouponState& coupon, const CouponUsed& e) { coupon.holders[e.user_id].status = HeldStatus::kUsed; }
-void Apply(CouponState& coupon, const CouponReleased& e) { coupon.holders[e.user_id].status = HeldStatus::kIssued; }
+void Evolve(CouponState& coupon, const CouponReserved& e) { coupon.holders[e.user_id].status = HeldStatus::kReserved; }
+void Evolve(CouponState& coupon, const CouponUsed& e) { coupon.holders[e.user_id].status = HeldStatus::kUsed; }
+void Evolve(CouponState& coupon, const CouponReleased& e) { coupon.holders[e.user_id].status = HeldStatus::kIssued; }
+
+Result<Events> Decide(const StateView& state, const CreateCoupon& c, const DecideContext&) {
+  return OneEvent(DecideCreateCoupon(state.last_ids().coupon + 1, c.coupon));
+}
+
+// The coupon is looked up before the user, as the contract's 404s are ordered.
+Result<Events> Decide(const StateView& state, const IssueCoupon& c, const DecideContext& ctx) {
+  const CouponState* coupon = state.FindCoupon(c.coupon_id);
+  if (coupon == nullptr) return Fail(DomainErrc::kCouponNotFound);
+  if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
+  return OneEvent(DecideIssueCoupon(*coupon, c.coupon_id, c.user_id, state.last_ids().user_coupon + 1, ctx.now_ms));
+}
 
 }  // namespace eventmart

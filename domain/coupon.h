@@ -13,8 +13,6 @@
 
 namespace eventmart {
 
-enum class DiscountType { kFixed, kRate };
-
 struct NewCoupon {
   std::string name;
   DiscountType type = DiscountType::kFixed;
@@ -30,7 +28,9 @@ struct HeldCoupon {
   HeldStatus status = HeldStatus::kIssued;
 };
 
+// A coupon (stream coupon-N): its terms and who holds one.
 struct CouponState {
+  using Stream = CouponStream;
   std::string name;
   DiscountType type = DiscountType::kFixed;
   std::int64_t value = 0;
@@ -39,9 +39,6 @@ struct CouponState {
   TimeMs expires_at_ms = 0;
   std::unordered_map<UserId, HeldCoupon> holders;
 };
-
-std::string_view DiscountTypeName(DiscountType type);
-std::optional<DiscountType> ParseDiscountType(std::string_view name);
 
 [[nodiscard]] Result<void> ValidateNewCoupon(const NewCoupon& coupon);
 [[nodiscard]] Result<CouponCreated> DecideCreateCoupon(CouponId id, const NewCoupon& coupon);
@@ -52,10 +49,23 @@ std::optional<DiscountType> ParseDiscountType(std::string_view name);
 
 bool IsExpired(TimeMs expires_at_ms, TimeMs now_ms);
 
-void Apply(CouponState& coupon, const CouponCreated& event);
-void Apply(CouponState& coupon, const CouponIssued& event);
-void Apply(CouponState& coupon, const CouponReserved& event);
-void Apply(CouponState& coupon, const CouponUsed& event);
-void Apply(CouponState& coupon, const CouponReleased& event);
+// The coupon a user wants to apply, as the order sees it.
+struct CouponToApply {
+  CouponId coupon_id = 0;
+  UserCouponId user_coupon_id = 0;
+  DiscountType type = DiscountType::kFixed;
+  std::int64_t value = 0;
+};
+
+// The user's coupon, if it can go on an order now: held, ISSUED (not
+// reserved by another order or used), not expired. COUPON_NOT_USABLE says why not.
+[[nodiscard]] Result<CouponToApply> UsableCoupon(const CouponState& coupon, CouponId coupon_id, UserId user,
+                                                 TimeMs now_ms);
+
+void Evolve(CouponState& coupon, const CouponCreated& event);
+void Evolve(CouponState& coupon, const CouponIssued& event);
+void Evolve(CouponState& coupon, const CouponReserved& event);
+void Evolve(CouponState& coupon, const CouponUsed& event);
+void Evolve(CouponState& coupon, const CouponReleased& event);
 
 }  // namespace eventmart

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,9 +19,21 @@
 
 namespace eventmart {
 
+// A closed set that events carry; codecs store it by its name
+// (NameOf/ParseNamed), so the bytes read "FIXED" as they always have.
+enum class DiscountType : std::uint8_t { kFixed, kRate };
+std::string_view DiscountTypeName(DiscountType type);
+std::optional<DiscountType> ParseDiscountType(std::string_view name);
+inline std::string_view NameOf(DiscountType type) { return DiscountTypeName(type); }
+inline std::optional<DiscountType> ParseNamed(std::string_view name, const DiscountType*) {
+  return ParseDiscountType(name);
+}
+
 struct UserRegistered {
   static constexpr std::string_view kType = "user.UserRegistered";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = UserStream;
+  Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   std::string name;
 
@@ -34,6 +47,8 @@ struct UserRegistered {
 struct PointsCharged {
   static constexpr std::string_view kType = "account.PointsCharged";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = AccountStream;
+  Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   Money amount = 0;
   Money balance_after = 0;
@@ -64,6 +79,8 @@ struct ProductOption {
 struct ProductCreated {
   static constexpr std::string_view kType = "product.ProductCreated";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
   ProductId product_id = 0;
   std::string name;
   std::vector<ProductOption> options;
@@ -79,6 +96,8 @@ struct ProductCreated {
 struct StockRestocked {
   static constexpr std::string_view kType = "product.StockRestocked";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
   ProductId product_id = 0;
   OptionId option_id = 0;
   Quantity quantity = 0;
@@ -96,9 +115,11 @@ struct StockRestocked {
 struct CouponCreated {
   static constexpr std::string_view kType = "coupon.CouponCreated";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
   std::string name;
-  std::string discount_type;  // "FIXED" or "RATE"
+  DiscountType discount_type = DiscountType::kFixed;  // stored by its name
   std::int64_t discount_value = 0;
   Quantity total_quantity = 0;
   TimeMs expires_at_ms = 0;  // 0: issued coupons never expire
@@ -117,6 +138,8 @@ struct CouponCreated {
 struct CouponIssued {
   static constexpr std::string_view kType = "coupon.CouponIssued";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
   UserId user_id = 0;
   UserCouponId user_coupon_id = 0;
@@ -136,6 +159,8 @@ struct CouponIssued {
 struct CartItemAdded {
   static constexpr std::string_view kType = "cart.CartItemAdded";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CartStream;
+  Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   ProductId product_id = 0;
   OptionId option_id = 0;
@@ -155,6 +180,8 @@ struct CartItemAdded {
 struct CartItemRemoved {
   static constexpr std::string_view kType = "cart.CartItemRemoved";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CartStream;
+  Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   OptionId option_id = 0;
 
@@ -185,6 +212,8 @@ struct OrderLine {
 struct OrderPlaced {
   static constexpr std::string_view kType = "order.OrderPlaced";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = OrderStream;
+  Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
   UserId user_id = 0;
   std::vector<OrderLine> lines;
@@ -216,6 +245,8 @@ struct OrderPlaced {
 struct OrderPaid {
   static constexpr std::string_view kType = "order.OrderPaid";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = OrderStream;
+  Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
   UserId user_id = 0;
   PaymentId payment_id = 0;
@@ -248,6 +279,8 @@ struct OrderPaid {
 struct OrderCancelled {
   static constexpr std::string_view kType = "order.OrderCancelled";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = OrderStream;
+  Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
   UserId user_id = 0;
   TimeMs at_ms = 0;
@@ -263,6 +296,8 @@ struct OrderCancelled {
 struct OrderExpired {
   static constexpr std::string_view kType = "order.OrderExpired";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = OrderStream;
+  Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
   UserId user_id = 0;
   TimeMs at_ms = 0;
@@ -279,6 +314,8 @@ struct OrderExpired {
 struct StockReserved {
   static constexpr std::string_view kType = "product.StockReserved";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
   ProductId product_id = 0;
   OptionId option_id = 0;
   OrderId order_id = 0;
@@ -298,6 +335,8 @@ struct StockReserved {
 struct StockReleased {
   static constexpr std::string_view kType = "product.StockReleased";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
   ProductId product_id = 0;
   OptionId option_id = 0;
   OrderId order_id = 0;
@@ -318,6 +357,8 @@ struct StockReleased {
 struct CouponReserved {
   static constexpr std::string_view kType = "coupon.CouponReserved";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
   UserId user_id = 0;
   UserCouponId user_coupon_id = 0;
@@ -335,6 +376,8 @@ struct CouponReserved {
 struct CouponUsed {
   static constexpr std::string_view kType = "coupon.CouponUsed";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
   UserId user_id = 0;
   UserCouponId user_coupon_id = 0;
@@ -352,6 +395,8 @@ struct CouponUsed {
 struct CouponReleased {
   static constexpr std::string_view kType = "coupon.CouponReleased";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
   UserId user_id = 0;
   UserCouponId user_coupon_id = 0;
@@ -369,6 +414,8 @@ struct CouponReleased {
 struct PointsSpent {
   static constexpr std::string_view kType = "account.PointsSpent";
   static constexpr std::uint32_t kVersion = 1;
+  using Stream = AccountStream;
+  Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   OrderId order_id = 0;
   Money amount = 0;
@@ -388,7 +435,11 @@ using DomainEvent = std::variant<UserRegistered, PointsCharged, PointsSpent, Pro
                                  CouponUsed, CouponReleased, CartItemAdded, CartItemRemoved, OrderPlaced, OrderPaid,
                                  OrderCancelled, OrderExpired>;
 
-// The stream an event belongs to.
+// The stream an event belongs to: its kind's category and its id.
+template <class E>
+std::string StreamOf(const E& event) {
+  return StreamName(E::Stream::kCategory, event.stream_id());
+}
 std::string StreamOf(const DomainEvent& event);
 
 }  // namespace eventmart

@@ -5,21 +5,57 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace eventmart {
 
-using UserId = std::int64_t;
-using ProductId = std::int64_t;
-using OptionId = std::int64_t;
-using CouponId = std::int64_t;
-using UserCouponId = std::int64_t;
-using OrderId = std::int64_t;
-using PaymentId = std::int64_t;
+// An id of one kind of thing. It is made from a number (a parsed path, a
+// decoded key, a literal in a test) and reads as one (keys, JSON, sums), but
+// never turns into an id of another kind: a UserId does not pass where a
+// ProductId is expected, because that would take two conversions. There is
+// no operator== of its own on purpose: comparisons go through the number,
+// which keeps `id == 0` unambiguous.
+template <class Tag>
+class StrongId {
+ public:
+  constexpr StrongId() = default;
+  constexpr StrongId(std::int64_t value) : value_(value) {}  // NOLINT: from a number, by design
+  constexpr operator std::int64_t() const { return value_; }  // NOLINT
+  constexpr std::int64_t value() const { return value_; }
+
+ private:
+  std::int64_t value_ = 0;
+};
+
+// JSON libraries that look for to_json/from_json by argument-dependent
+// lookup (nlohmann) write an id as its number. No JSON header needed here.
+template <class Json, class Tag>
+void to_json(Json& json, StrongId<Tag> id) {
+  json = id.value();
+}
+template <class Json, class Tag>
+void from_json(const Json& json, StrongId<Tag>& id) {
+  id = json.template get<std::int64_t>();
+}
+
+template <class T>
+struct IsStrongId : std::false_type {};
+template <class Tag>
+struct IsStrongId<StrongId<Tag>> : std::true_type {};
+
+using UserId = StrongId<struct UserTag>;
+using ProductId = StrongId<struct ProductTag>;
+using OptionId = StrongId<struct OptionTag>;
+using CouponId = StrongId<struct CouponTag>;
+using UserCouponId = StrongId<struct UserCouponTag>;
+using OrderId = StrongId<struct OrderTag>;
+using PaymentId = StrongId<struct PaymentTag>;
 using Money = std::int64_t;
 using Quantity = std::int64_t;
 using TimeMs = std::int64_t;
+using StreamVersion = std::uint64_t;  // 0 = the stream does not exist yet
 
 inline constexpr Money kDefaultMaxBalance = 10'000'000;
 
@@ -44,4 +80,36 @@ inline std::string_view CategoryOf(std::string_view stream) {
   return stream.substr(0, stream.find('-'));
 }
 
+// The kinds of stream, one per aggregate: each event names its kind
+// (events.h), and so does the state folded from it.
+struct UserStream {
+  static constexpr std::string_view kCategory = "user";
+  using Id = UserId;
+};
+struct AccountStream {
+  static constexpr std::string_view kCategory = "account";
+  using Id = UserId;
+};
+struct ProductStream {
+  static constexpr std::string_view kCategory = "product";
+  using Id = ProductId;
+};
+struct CouponStream {
+  static constexpr std::string_view kCategory = "coupon";
+  using Id = CouponId;
+};
+struct CartStream {
+  static constexpr std::string_view kCategory = "cart";
+  using Id = UserId;
+};
+struct OrderStream {
+  static constexpr std::string_view kCategory = "order";
+  using Id = OrderId;
+};
+
 }  // namespace eventmart
+
+template <class Tag>
+struct std::hash<eventmart::StrongId<Tag>> {
+  std::size_t operator()(eventmart::StrongId<Tag> id) const noexcept { return std::hash<std::int64_t>{}(id.value()); }
+};

@@ -18,7 +18,9 @@ namespace eventmart {
 enum class OrderStatus { kNotPaid, kPaid, kCancelled, kExpired };
 std::string_view OrderStatusName(OrderStatus status);
 
+// An order (stream order-N).
 struct OrderState {
+  using Stream = OrderStream;
   UserId user_id = 0;
   OrderStatus status = OrderStatus::kNotPaid;
   std::vector<OrderLine> lines;
@@ -35,14 +37,6 @@ struct OrderState {
 
 // FIXED: the value; RATE: percent of total, rounded down; never above total.
 Money DiscountFor(DiscountType type, std::int64_t value, Money total);
-
-// The coupon a user wants to apply, as the order sees it.
-struct CouponToApply {
-  CouponId coupon_id = 0;
-  UserCouponId user_coupon_id = 0;
-  DiscountType type = DiscountType::kFixed;
-  std::int64_t value = 0;
-};
 
 // Prices the lines (unit price * quantity) and applies the coupon.
 [[nodiscard]] OrderPlaced DecidePlaceOrder(OrderId order_id, UserId user, std::vector<OrderLine> lines,
@@ -65,13 +59,14 @@ struct PaymentEvents {
 
 // Whether `order` may still be paid or cancelled at now_ms.
 [[nodiscard]] bool IsOpen(const OrderState& order, TimeMs now_ms);
+// Whether `order` is unpaid and past its deadline: it expires now.
+[[nodiscard]] bool IsDue(const OrderState& order, TimeMs now_ms);
 
 OrderView ToView(OrderId id, const OrderState& order);
 
-void Apply(OrderState& order, const OrderPlaced& event);
-void Apply(OrderState& order, const OrderPaid& event);
-void Apply(OrderState& order, const OrderCancelled& event);
-void Apply(OrderState& order, const OrderExpired& event);
-void Apply(AccountState& account, const PointsSpent& event);
+void Evolve(OrderState& order, const OrderPlaced& event);
+void Evolve(OrderState& order, const OrderPaid& event);
+void Evolve(OrderState& order, const OrderCancelled& event);
+void Evolve(OrderState& order, const OrderExpired& event);
 
 }  // namespace eventmart

@@ -36,6 +36,10 @@ nlohmann::json ToJson(const T& value) {
     nlohmann::json array = nlohmann::json::array();
     for (const auto& item : value) array.push_back(ToJson(item));
     return array;
+  } else if constexpr (IsStrongId<T>::value) {
+    return nlohmann::json(value.value());
+  } else if constexpr (std::is_enum_v<T>) {
+    return nlohmann::json(NameOf(value));
   } else {
     return nlohmann::json(value);
   }
@@ -73,6 +77,10 @@ class JsonAppender {
       AppendJsonString(v, out_);
     } else if constexpr (std::is_same_v<T, bool>) {
       out_->append(v ? "true" : "false");
+    } else if constexpr (IsStrongId<T>::value) {
+      Value(v.value());
+    } else if constexpr (std::is_enum_v<T>) {
+      AppendJsonString(NameOf(v), out_);
     } else {
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -126,6 +134,17 @@ class JsonReader {
     } else if constexpr (std::is_same_v<T, bool>) {
       if (!j.is_boolean()) return false;
       v = j.get<bool>();
+      return true;
+    } else if constexpr (IsStrongId<T>::value) {
+      std::int64_t number = 0;
+      if (!Read(j, number)) return false;
+      v = number;
+      return true;
+    } else if constexpr (std::is_enum_v<T>) {
+      if (!j.is_string()) return false;
+      auto parsed = ParseNamed(j.get<std::string>(), static_cast<const T*>(nullptr));
+      if (!parsed) return false;
+      v = *parsed;
       return true;
     } else {
       static_assert(std::is_integral_v<T>);

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "domain/fields.h"
+#include "domain/ids.h"
 #include "domain/result.h"
 #include "eventstore/store_errors.h"
 
@@ -71,6 +72,10 @@ class Writer {
     } else if constexpr (std::is_same_v<T, std::string>) {
       ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
       if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));
+    } else if constexpr (IsStrongId<T>::value) {
+      ar_(v.value());
+    } else if constexpr (std::is_enum_v<T>) {
+      Write(std::string(NameOf(v)));  // by name: the stored bytes do not depend on the enum's numbering
     } else {
       ar_(v);
     }
@@ -100,6 +105,16 @@ class Reader {
     } else if constexpr (std::is_same_v<T, std::string>) {
       v.resize(ReadSize());
       if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));
+    } else if constexpr (IsStrongId<T>::value) {
+      std::int64_t number = 0;
+      Read(number);
+      v = number;
+    } else if constexpr (std::is_enum_v<T>) {
+      std::string name;
+      Read(name);
+      auto parsed = ParseNamed(name, static_cast<const T*>(nullptr));
+      if (!parsed) throw Corrupt{"unknown name of an enumerated field"};
+      v = *parsed;
     } else {
       if (source_.remaining() < sizeof(T)) throw Corrupt{"truncated field"};
       ar_(v);

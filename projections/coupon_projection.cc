@@ -53,7 +53,7 @@ struct CouponFolder {
   ReadModelWriter& out;
   void operator()(const CouponCreated& e) {
     out.Put(keys::Tagged('c', e.coupon_id),
-            EncodeFields(CouponRecord{e.name, e.discount_type, e.discount_value, e.total_quantity,
+            EncodeFields(CouponRecord{e.name, std::string(DiscountTypeName(e.discount_type)), e.discount_value, e.total_quantity,
                                       e.total_quantity, e.expires_at_ms}));
   }
   void operator()(const CouponIssued& e) {

@@ -49,7 +49,7 @@ class IssueStorm {
  private:
   CommandProcessor& processor_;
   CouponId coupon_;
-  std::atomic<UserId> next_user_;
+  std::atomic<std::int64_t> next_user_;
   UserId last_user_;
   std::atomic<std::int64_t> remaining_;
   std::atomic<std::int64_t> failures_{0};

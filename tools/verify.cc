@@ -85,22 +85,22 @@ class Checker {
   void On(const StockRestocked& e) { Stock(e.option_id, e.quantity, e.stock_after); }
   void On(const StockReserved& e) { Stock(e.option_id, -e.quantity, e.stock_after); }
   void On(const StockReleased& e) { Stock(e.option_id, e.quantity, e.stock_after); }
-  void On(const CouponCreated& e) { Apply(coupons_[e.coupon_id], e); }
+  void On(const CouponCreated& e) { Evolve(coupons_[e.coupon_id], e); }
   void On(const CouponIssued& e) {
     CouponState& c = coupons_[e.coupon_id];
     if (c.holders.contains(e.user_id)) Fail("coupon " + S(e.coupon_id) + " issued twice to user " + S(e.user_id));
     if (c.issued + 1 > c.total_quantity) Fail("coupon " + S(e.coupon_id) + " issued beyond its quantity " + S(c.total_quantity));
     if (e.remaining_after != c.total_quantity - c.issued - 1) Fail("coupon " + S(e.coupon_id) + " remaining recorded as " + S(e.remaining_after));
-    Apply(c, e);
+    Evolve(c, e);
   }
   void Held(CouponId coupon, UserId user, HeldStatus from, const char* what) {
     auto& holders = coupons_[coupon].holders;
     auto it = holders.find(user);
     if (it == holders.end() || it->second.status != from) Fail(std::string("coupon ") + S(coupon) + " " + what + " from the wrong state");
   }
-  void On(const CouponReserved& e) { Held(e.coupon_id, e.user_id, HeldStatus::kIssued, "reserved"); Apply(coupons_[e.coupon_id], e); }
-  void On(const CouponUsed& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "used"); Apply(coupons_[e.coupon_id], e); }
-  void On(const CouponReleased& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "released"); Apply(coupons_[e.coupon_id], e); }
+  void On(const CouponReserved& e) { Held(e.coupon_id, e.user_id, HeldStatus::kIssued, "reserved"); Evolve(coupons_[e.coupon_id], e); }
+  void On(const CouponUsed& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "used"); Evolve(coupons_[e.coupon_id], e); }
+  void On(const CouponReleased& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "released"); Evolve(coupons_[e.coupon_id], e); }
   void On(const CartItemAdded&) {}
   void On(const CartItemRemoved&) {}
   void On(const OrderPlaced& e) {
@@ -110,7 +110,7 @@ class Checker {
     if (total != e.total_amount || e.pay_amount != e.total_amount - e.discount_amount || e.discount_amount < 0) {
       Fail("order " + S(e.order_id) + " amounts do not add up");
     }
-    Apply(orders_[e.order_id], e);
+    Evolve(orders_[e.order_id], e);
   }
   template <class Ended>
   void End(OrderId id, const Ended& e, const char* how) {
@@ -119,7 +119,7 @@ class Checker {
     if (it->second.status != OrderStatus::kNotPaid) {
       Fail("order " + S(id) + " " + how + " after it was " + std::string(OrderStatusName(it->second.status)));
     }
-    Apply(it->second, e);
+    Evolve(it->second, e);
   }
   void On(const OrderPaid& e) { End(e.order_id, e, "paid"); }
   void On(const OrderCancelled& e) { End(e.order_id, e, "cancelled"); }

@@ -17,7 +17,7 @@ SCENARIO("Charging adds to the balance up to the limit", "[domain][account]") {
         REQUIRE(event);
         CHECK(event->balance_after == 10'000'000);
         CHECK(event->amount == 1'000'000);
-        Apply(account, *event);
+        Evolve(account, *event);
         CHECK(account.balance == 10'000'000);
       }
     }

@@ -23,7 +23,7 @@ SCENARIO("Products get consecutive option ids and validated fields", "[domain][c
 }
 
 SCENARIO("Restocking adds to one option, within the stock limit", "[domain][catalog]") {
-  OptionState option{.product_id = 1, .name = "S", .price = 10, .stock = 3};
+  OptionState option{.option_id = 9, .name = "S", .price = 10, .stock = 3};
   auto restocked = DecideRestock(option, 1, 9, 4);
   REQUIRE(restocked);
   CHECK(restocked->stock_after == 7);
@@ -33,13 +33,13 @@ SCENARIO("Restocking adds to one option, within the stock limit", "[domain][cata
 
 SCENARIO("A coupon is issued first come first served", "[domain][coupon]") {
   CouponState coupon;
-  Apply(coupon, CouponCreated{.coupon_id = 1, .name = "c", .discount_type = "FIXED", .discount_value = 1000,
+  Evolve(coupon, CouponCreated{.coupon_id = 1, .name = "c", .discount_type = DiscountType::kFixed, .discount_value = 1000,
                               .total_quantity = 2, .expires_at_ms = 0});
   GIVEN("a coupon with two left") {
     auto first = DecideIssueCoupon(coupon, 1, 10, 100, 5);
     REQUIRE(first);
     CHECK(first->remaining_after == 1);
-    Apply(coupon, *first);
+    Evolve(coupon, *first);
     WHEN("the same user asks again") {
       THEN("they learn they hold it") {
         CHECK(DecideIssueCoupon(coupon, 1, 10, 101, 5).error().code == DomainErrc::kCouponAlreadyIssued);
@@ -49,7 +49,7 @@ SCENARIO("A coupon is issued first come first served", "[domain][coupon]") {
       auto second = DecideIssueCoupon(coupon, 1, 11, 101, 5);
       REQUIRE(second);
       CHECK(second->remaining_after == 0);
-      Apply(coupon, *second);
+      Evolve(coupon, *second);
       THEN("the third finds it sold out, and a holder still hears 'already issued'") {
         CHECK(DecideIssueCoupon(coupon, 1, 12, 102, 5).error().code == DomainErrc::kCouponSoldOut);
         CHECK(DecideIssueCoupon(coupon, 1, 11, 102, 5).error().code == DomainErrc::kCouponAlreadyIssued);
@@ -77,7 +77,7 @@ SCENARIO("Cart lines add up and stay within stock", "[domain][cart]") {
   CartState cart;
   auto added = DecideAddToCart(cart, 1, 5, 50, 2, 3);
   REQUIRE(added);
-  Apply(cart, *added);
+  Evolve(cart, *added);
   CHECK(DecideAddToCart(cart, 1, 5, 50, 2, 3).error().code == DomainErrc::kOutOfStock);
   auto more = DecideAddToCart(cart, 1, 5, 50, 1, 3);
   REQUIRE(more);

@@ -25,7 +25,7 @@ SCENARIO("An order is priced, then paid once, before its deadline", "[domain][or
   CHECK(placed.pay_amount == 8500);
   CHECK(placed.expires_at_ms == 301'000);
   OrderState order;
-  Apply(order, placed);
+  Evolve(order, placed);
 
   GIVEN("a balance too small") {
     auto r = DecidePay(order, 5, AccountState{.balance = 8499}, 1, 2000);
@@ -38,7 +38,7 @@ SCENARIO("An order is priced, then paid once, before its deadline", "[domain][or
     REQUIRE(r->coupon_used);
     CHECK(r->coupon_used->user_coupon_id == 30);
     CHECK(r->paid.lines.size() == 2);
-    Apply(order, r->paid);
+    Evolve(order, r->paid);
     THEN("a second payment is refused") {
       CHECK(DecidePay(order, 5, AccountState{.balance = 10000}, 2, 2000).error().code == DomainErrc::kOrderNotPayable);
     }

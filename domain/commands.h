@@ -1,7 +1,6 @@
-// commands/commands.h
-// What clients ask for (commands) and what they get back once it is done
-// (replies). The API checks shapes before a command gets here; business
-// rules are decided in domain/.
+// domain/commands.h
+// What clients ask for. The API checks shapes before a command gets here;
+// domain/decide.h decides it against the current state.
 #pragma once
 
 #include <optional>
@@ -12,7 +11,6 @@
 #include "domain/catalog.h"
 #include "domain/coupon.h"
 #include "domain/ids.h"
-#include "domain/views.h"
 
 namespace eventmart {
 
@@ -88,20 +86,5 @@ using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockO
                              AddCartItem, RemoveCartItem, PlaceOrder, PayOrder, CancelOrder, ExpireOrder>;
 
 std::string_view CommandName(const Command& command);
-
-struct UserReply {
-  UserId user_id = 0;
-  std::string name;
-};
-
-struct BalanceReply {
-  UserId user_id = 0;
-  Money balance = 0;
-};
-
-struct NoContentReply {};
-
-using Reply = std::variant<UserReply, BalanceReply, ProductView, CouponView, UserCouponView, CartView, OrderView,
-                           PaymentView, NoContentReply>;
 
 }  // namespace eventmart

@@ -1,6 +1,4 @@
-#include "commands/decide.h"
-
-#include "commands/decide_internal.h"
+#include "domain/decide.h"
 
 namespace eventmart {
 
@@ -22,8 +20,8 @@ std::string_view CommandName(const Command& command) {
   return std::visit(Visitor{}, command);
 }
 
-Result<Decision> Decide(const WriteModel& model, const Command& command, const DecideContext& context) {
-  return std::visit([&](const auto& c) { return decide_internal::DecideOne(model, c, context); }, command);
+Result<Events> Decide(const StateView& state, const Command& command, const DecideContext& context) {
+  return std::visit([&](const auto& c) { return Decide(state, c, context); }, command);
 }
 
 }  // namespace eventmart

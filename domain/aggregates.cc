@@ -1,0 +1,73 @@
+#include "domain/aggregates.h"
+
+#include <algorithm>
+
+namespace eventmart {
+
+// Events that use new ids raise the highest id of their kind; orders enter
+// and leave the deadline index. Every other event needs nothing here.
+struct Aggregates::Tracker {
+  Aggregates& a;
+
+  template <class Id>
+  static void Raise(Id& last, Id id) {
+    last = std::max<std::int64_t>(last, id);
+  }
+
+  void operator()(const UserRegistered& e) { Raise(a.last_ids_.user, e.user_id); }
+  void operator()(const ProductCreated& e) {
+    Raise(a.last_ids_.product, e.product_id);
+    for (const auto& o : e.options) Raise(a.last_ids_.option, o.option_id);
+  }
+  void operator()(const CouponCreated& e) { Raise(a.last_ids_.coupon, e.coupon_id); }
+  void operator()(const CouponIssued& e) { Raise(a.last_ids_.user_coupon, e.user_coupon_id); }
+  void operator()(const OrderPlaced& e) {
+    Raise(a.last_ids_.order, e.order_id);
+    a.deadlines_.emplace(e.expires_at_ms, e.order_id);
+  }
+  void operator()(const OrderPaid& e) {
+    Raise(a.last_ids_.payment, e.payment_id);
+    a.deadlines_.erase({e.expires_at_ms, e.order_id});
+  }
+  void operator()(const OrderCancelled& e) { Closed(e.order_id); }
+  void operator()(const OrderExpired& e) { Closed(e.order_id); }
+  void operator()(const auto&) {}
+
+  void Closed(OrderId id) {
+    if (const OrderState* order = a.FindOrder(id)) a.deadlines_.erase({order->expires_at_ms, id});
+  }
+};
+
+void Aggregates::Evolve(const DomainEvent& event, StreamVersion version) {
+  std::visit(
+      [&](const auto& e) {
+        auto& entry = TableFor(e)[e.stream_id()];
+        eventmart::Evolve(entry.state, e);
+        entry.version = version;
+        Tracker{*this}(e);
+      },
+      event);
+}
+
+StreamVersion Aggregates::VersionOf(const DomainEvent& event) const {
+  return std::visit(
+      [&](const auto& e) -> StreamVersion {
+        const auto& table = TableFor(e);
+        auto it = table.find(e.stream_id());
+        return it == table.end() ? 0 : it->second.version;
+      },
+      event);
+}
+
+std::vector<OrderId> Aggregates::DueOrders(TimeMs now_ms) const {
+  std::vector<OrderId> due;
+  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now_ms; ++it) due.push_back(it->second);
+  return due;
+}
+
+std::optional<TimeMs> Aggregates::NextDeadline() const {
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
+}  // namespace eventmart

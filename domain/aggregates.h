@@ -1,0 +1,96 @@
+// domain/aggregates.h
+// The current state of every aggregate, folded from events, each with its
+// stream's version (the expected version of the next append to it). It is
+// the command side's write model and the "given" of domain tests.
+//
+// Which state an event folds into follows from the types alone: an event
+// names its stream kind (events.h), each state names the kind it is folded
+// from, and Evolve(state, event) is found by overload. Adding an event type
+// needs no table here.
+//
+// Not thread-safe: one owner (the command processor's decider thread).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "domain/events.h"
+#include "domain/state.h"
+
+namespace eventmart {
+
+template <class State>
+struct Versioned {
+  State state;
+  StreamVersion version = 0;
+};
+
+class Aggregates final : public StateView {
+ public:
+  // Folds one event recorded at `version` of its stream.
+  void Evolve(const DomainEvent& event, StreamVersion version);
+  // The current version of the stream `event` goes to (0 = a new stream).
+  StreamVersion VersionOf(const DomainEvent& event) const;
+
+  const UserState* FindUser(UserId id) const override { return Find(Table<UserState>(), id); }
+  const AccountState* FindAccount(UserId id) const override { return Find(Table<AccountState>(), id); }
+  const ProductState* FindProduct(ProductId id) const override { return Find(Table<ProductState>(), id); }
+  const CouponState* FindCoupon(CouponId id) const override { return Find(Table<CouponState>(), id); }
+  const CartState* FindCart(UserId id) const override { return Find(Table<CartState>(), id); }
+  const OrderState* FindOrder(OrderId id) const override { return Find(Table<OrderState>(), id); }
+  const LastIds& last_ids() const override { return last_ids_; }
+
+  // Unpaid orders whose deadline is at or before now_ms, oldest first.
+  std::vector<OrderId> DueOrders(TimeMs now_ms) const;
+  // The earliest deadline of an unpaid order, if any.
+  std::optional<TimeMs> NextDeadline() const;
+
+ private:
+  using States = std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState>;
+  template <class State>
+  using TableOf = std::unordered_map<typename State::Stream::Id, Versioned<State>>;
+
+  // The state folded from streams of kind `Stream`.
+  template <class Stream, std::size_t I = 0>
+  static constexpr std::size_t IndexOf() {
+    static_assert(I < std::tuple_size_v<States>, "no state is folded from this stream kind");
+    if constexpr (std::is_same_v<typename std::tuple_element_t<I, States>::Stream, Stream>) {
+      return I;
+    } else {
+      return IndexOf<Stream, I + 1>();
+    }
+  }
+  template <class State>
+  const TableOf<State>& Table() const {
+    return std::get<IndexOf<typename State::Stream>()>(tables_);
+  }
+  template <class E>
+  auto& TableFor(const E&) {
+    return std::get<IndexOf<typename E::Stream>()>(tables_);
+  }
+  template <class E>
+  const auto& TableFor(const E&) const {
+    return std::get<IndexOf<typename E::Stream>()>(tables_);
+  }
+  template <class Map>
+  static auto Find(const Map& map, typename Map::key_type id) -> decltype(&map.begin()->second.state) {
+    auto it = map.find(id);
+    return it == map.end() ? nullptr : &it->second.state;
+  }
+
+  // What a fold keeps besides the states: the highest ids and the deadlines.
+  struct Tracker;
+
+  std::tuple<TableOf<UserState>, TableOf<AccountState>, TableOf<ProductState>, TableOf<CouponState>,
+             TableOf<CartState>, TableOf<OrderState>>
+      tables_;
+  std::set<std::pair<TimeMs, OrderId>> deadlines_;  // of unpaid orders
+  LastIds last_ids_;
+};
+
+}  // namespace eventmart
