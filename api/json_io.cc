@@ -37,6 +37,8 @@ StatusCode ForDomain(DomainErrc e) {
     case DomainErrc::kCouponNotUsable: return {409, "COUPON_NOT_USABLE"};
     case DomainErrc::kOrderNotPayable: return {409, "ORDER_NOT_PAYABLE"};
     case DomainErrc::kOrderNotCancellable: return {409, "ORDER_NOT_CANCELLABLE"};
+    case DomainErrc::kProductNotSellable: return {409, "PRODUCT_NOT_SELLABLE"};
+    case DomainErrc::kCouponNotIssuable: return {409, "COUPON_NOT_ISSUABLE"};
   }
   return {500, "INTERNAL"};
 }

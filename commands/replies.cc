@@ -26,9 +26,13 @@ struct Replier {
   }
   Reply operator()(const CreateProduct&) const {
     const auto& e = First<ProductCreated>(events);
-    return ProductView{.product_id = e.product_id, .name = e.name, .options = e.options};
+    return ProductView{.product_id = e.product_id, .name = e.name, .options = e.options,
+                       .status = ProductStatus::kOnSale};
   }
   Reply operator()(const RestockOption& c) const { return ProductViewOf(state, c.product_id); }
+  Reply operator()(const SetProductStatus& c) const { return ProductViewOf(state, c.product_id); }
+  Reply operator()(const PauseCoupon& c) const { return CouponViewOf(state, c.coupon_id); }
+  Reply operator()(const ResumeCoupon& c) const { return CouponViewOf(state, c.coupon_id); }
   Reply operator()(const CreateCoupon&) const { return CouponViewOf(state, First<CouponCreated>(events).coupon_id); }
   Reply operator()(const IssueCoupon& c) const {
     const auto& e = First<CouponIssued>(events);
@@ -61,6 +65,7 @@ ProductView ProductViewOf(const StateView& state, ProductId id) {
   const ProductState* product = state.FindProduct(id);
   if (product == nullptr) return view;
   view.name = product->name;
+  view.status = product->status;
   for (const auto& o : product->options) {
     view.options.push_back({.option_id = o.option_id, .name = o.name, .price = o.price, .stock = o.stock});
   }
@@ -72,7 +77,8 @@ CouponView CouponViewOf(const StateView& state, CouponId id) {
   if (c == nullptr) return CouponView{.coupon_id = id};
   return CouponView{.coupon_id = id, .name = c->name, .type = c->type, .value = c->value,
                     .total_quantity = c->total_quantity, .remaining_quantity = c->total_quantity - c->issued,
-                    .expires_at_ms = c->expires_at_ms};
+                    .expires_at_ms = c->expires_at_ms, .issue_from_ms = c->issue_from_ms,
+                    .issue_until_ms = c->issue_until_ms, .paused = c->paused, .product_ids = c->product_ids};
 }
 
 CartView CartViewOf(const StateView& state, UserId user) {

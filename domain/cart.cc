@@ -47,8 +47,10 @@ const CartState& CartOf(const StateView& state, UserId user) {
 
 Result<Events> Decide(const StateView& state, const AddCartItem& c, const DecideContext&) {
   if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
-  auto option = ResolveOption(state.FindProduct(c.product_id), c.product_id, c.option_id);
+  const ProductState* product = state.FindProduct(c.product_id);
+  auto option = ResolveOption(product, c.product_id, c.option_id);
   if (!option) return Fail(option.error());
+  if (auto sellable = CheckSellable(*product, c.product_id); !sellable) return Fail(sellable.error());
   return OneEvent(DecideAddToCart(CartOf(state, c.user_id), c.user_id, c.product_id, (*option)->option_id,
                                   c.quantity, (*option)->stock));
 }

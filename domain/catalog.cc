@@ -86,6 +86,17 @@ Result<const OptionState*> ResolveOption(const ProductState* product, ProductId 
   return option;
 }
 
+Result<void> CheckSellable(const ProductState& product, ProductId product_id) {
+  if (product.status == ProductStatus::kOnSale) return {};
+  return Fail(DomainErrc::kProductNotSellable, "product " + std::to_string(product_id) + " is stopped");
+}
+
+std::optional<ProductStatusChanged> DecideSetStatus(const ProductState& product, ProductId product_id,
+                                                    ProductStatus status, TimeMs now_ms) {
+  if (product.status == status) return std::nullopt;
+  return ProductStatusChanged{.product_id = product_id, .status = status, .at_ms = now_ms};
+}
+
 namespace {
 
 void SetStock(ProductState& product, OptionId option_id, Quantity stock) {
@@ -107,10 +118,19 @@ void Evolve(ProductState& product, const ProductCreated& e) {
 void Evolve(ProductState& product, const StockRestocked& e) { SetStock(product, e.option_id, e.stock_after); }
 void Evolve(ProductState& product, const StockReserved& e) { SetStock(product, e.option_id, e.stock_after); }
 void Evolve(ProductState& product, const StockReleased& e) { SetStock(product, e.option_id, e.stock_after); }
+void Evolve(ProductState& product, const ProductStatusChanged& e) { product.status = e.status; }
 
 Result<Events> Decide(const StateView& state, const CreateProduct& c, const DecideContext&) {
   const LastIds& last = state.last_ids();
   return OneEvent(DecideCreateProduct(last.product + 1, last.option + 1, c.product));
+}
+
+Result<Events> Decide(const StateView& state, const SetProductStatus& c, const DecideContext& ctx) {
+  const ProductState* product = state.FindProduct(c.product_id);
+  if (product == nullptr) return Fail(DomainErrc::kProductNotFound);
+  Events events;
+  if (auto changed = DecideSetStatus(*product, c.product_id, c.status, ctx.now_ms)) events.push_back(*changed);
+  return events;
 }
 
 Result<Events> Decide(const StateView& state, const RestockOption& c, const DecideContext&) {

@@ -38,6 +38,7 @@ struct ProductState {
   using Stream = ProductStream;
   std::string name;
   std::vector<OptionState> options;
+  ProductStatus status = ProductStatus::kOnSale;
 
   const OptionState* FindOption(OptionId id) const;
 };
@@ -61,10 +62,18 @@ struct ProductState {
 [[nodiscard]] Result<const OptionState*> ResolveOption(const ProductState* product, ProductId product_id,
                                                        std::optional<OptionId> option_id);
 
+// A stopped product may not go into a cart or an order: PRODUCT_NOT_SELLABLE.
+[[nodiscard]] Result<void> CheckSellable(const ProductState& product, ProductId product_id);
+
+// Nothing to record when the product already has that status.
+[[nodiscard]] std::optional<ProductStatusChanged> DecideSetStatus(const ProductState& product, ProductId product_id,
+                                                                  ProductStatus status, TimeMs now_ms);
+
 // Folds: the stock after each change is in the event.
 void Evolve(ProductState& product, const ProductCreated& event);
 void Evolve(ProductState& product, const StockRestocked& event);
 void Evolve(ProductState& product, const StockReserved& event);
 void Evolve(ProductState& product, const StockReleased& event);
+void Evolve(ProductState& product, const ProductStatusChanged& event);
 
 }  // namespace eventmart

@@ -33,6 +33,19 @@ struct RestockOption {
   Quantity quantity = 0;
 };
 
+struct SetProductStatus {
+  ProductId product_id = 0;
+  ProductStatus status = ProductStatus::kOnSale;
+};
+
+struct PauseCoupon {
+  CouponId coupon_id = 0;
+};
+
+struct ResumeCoupon {
+  CouponId coupon_id = 0;
+};
+
 struct CreateCoupon {
   NewCoupon coupon;
 };
@@ -82,8 +95,9 @@ struct ExpireOrder {
   OrderId order_id = 0;
 };
 
-using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockOption, CreateCoupon, IssueCoupon,
-                             AddCartItem, RemoveCartItem, PlaceOrder, PayOrder, CancelOrder, ExpireOrder>;
+using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockOption, SetProductStatus, CreateCoupon,
+                             IssueCoupon, PauseCoupon, ResumeCoupon, AddCartItem, RemoveCartItem, PlaceOrder, PayOrder,
+                             CancelOrder, ExpireOrder>;
 
 std::string_view CommandName(const Command& command);
 

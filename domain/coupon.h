@@ -7,6 +7,7 @@
 #include <string>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "domain/events.h"
 #include "domain/result.h"
@@ -19,7 +20,12 @@ struct NewCoupon {
   std::int64_t value = 0;  // won off (FIXED) or percent off (RATE)
   Quantity total_quantity = 0;
   TimeMs expires_at_ms = 0;  // 0: never
+  TimeMs issue_from_ms = 0;   // 0: at once
+  TimeMs issue_until_ms = 0;  // 0: no end
+  std::vector<ProductId> product_ids;  // empty: every product
 };
+
+inline constexpr std::size_t kMaxCouponProducts = 1000;
 
 enum class HeldStatus { kIssued, kReserved, kUsed };
 
@@ -37,13 +43,23 @@ struct CouponState {
   Quantity total_quantity = 0;
   Quantity issued = 0;
   TimeMs expires_at_ms = 0;
+  TimeMs issue_from_ms = 0;
+  TimeMs issue_until_ms = 0;
+  bool paused = false;
+  std::vector<ProductId> product_ids;  // sorted; empty: every product
   std::unordered_map<UserId, HeldCoupon> holders;
 };
 
 [[nodiscard]] Result<void> ValidateNewCoupon(const NewCoupon& coupon);
+// The products named are stored sorted and once each; their existence is
+// the command's to check (decide.h).
 [[nodiscard]] Result<CouponCreated> DecideCreateCoupon(CouponId id, const NewCoupon& coupon);
 
-// Checks in order: already issued to this user, sold out, expired.
+// Whether a coupon may be issued at now_ms: inside its window, not paused.
+[[nodiscard]] bool IsIssuable(const CouponState& coupon, TimeMs now_ms);
+
+// Checks in order: already issued to this user, not issuable (window,
+// pause), sold out, expired.
 [[nodiscard]] Result<CouponIssued> DecideIssueCoupon(const CouponState& coupon, CouponId coupon_id, UserId user,
                                                      UserCouponId user_coupon_id, TimeMs now_ms);
 
@@ -55,6 +71,9 @@ struct CouponToApply {
   UserCouponId user_coupon_id = 0;
   DiscountType type = DiscountType::kFixed;
   std::int64_t value = 0;
+  std::vector<ProductId> product_ids;  // the lines it discounts; empty: all
+
+  bool Covers(ProductId product) const;
 };
 
 // The user's coupon, if it can go on an order now: held, ISSUED (not
@@ -67,5 +86,7 @@ void Evolve(CouponState& coupon, const CouponIssued& event);
 void Evolve(CouponState& coupon, const CouponReserved& event);
 void Evolve(CouponState& coupon, const CouponUsed& event);
 void Evolve(CouponState& coupon, const CouponReleased& event);
+void Evolve(CouponState& coupon, const CouponPaused& event);
+void Evolve(CouponState& coupon, const CouponResumed& event);
 
 }  // namespace eventmart

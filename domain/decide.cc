@@ -8,6 +8,9 @@ std::string_view CommandName(const Command& command) {
     std::string_view operator()(const ChargePoints&) const { return "ChargePoints"; }
     std::string_view operator()(const CreateProduct&) const { return "CreateProduct"; }
     std::string_view operator()(const RestockOption&) const { return "RestockOption"; }
+    std::string_view operator()(const SetProductStatus&) const { return "SetProductStatus"; }
+    std::string_view operator()(const PauseCoupon&) const { return "PauseCoupon"; }
+    std::string_view operator()(const ResumeCoupon&) const { return "ResumeCoupon"; }
     std::string_view operator()(const CreateCoupon&) const { return "CreateCoupon"; }
     std::string_view operator()(const IssueCoupon&) const { return "IssueCoupon"; }
     std::string_view operator()(const AddCartItem&) const { return "AddCartItem"; }

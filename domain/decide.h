@@ -35,12 +35,17 @@ template <class E>
 // catalog.cc
 [[nodiscard]] Result<Events> Decide(const StateView& state, const CreateProduct& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const RestockOption& c, const DecideContext& ctx);
+// Setting the status a product already has records nothing.
+[[nodiscard]] Result<Events> Decide(const StateView& state, const SetProductStatus& c, const DecideContext& ctx);
 // cart.cc
 [[nodiscard]] Result<Events> Decide(const StateView& state, const AddCartItem& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const RemoveCartItem& c, const DecideContext& ctx);
 // coupon.cc
 [[nodiscard]] Result<Events> Decide(const StateView& state, const CreateCoupon& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const IssueCoupon& c, const DecideContext& ctx);
+// Pausing a paused coupon, or resuming a running one, records nothing.
+[[nodiscard]] Result<Events> Decide(const StateView& state, const PauseCoupon& c, const DecideContext& ctx);
+[[nodiscard]] Result<Events> Decide(const StateView& state, const ResumeCoupon& c, const DecideContext& ctx);
 // order.cc
 [[nodiscard]] Result<Events> Decide(const StateView& state, const PlaceOrder& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const PayOrder& c, const DecideContext& ctx);

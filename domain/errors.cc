@@ -25,6 +25,8 @@ class DomainCategoryImpl final : public std::error_category {
       case DomainErrc::kCouponNotUsable: return "coupon not usable";
       case DomainErrc::kOrderNotPayable: return "order not payable";
       case DomainErrc::kOrderNotCancellable: return "order not cancellable";
+      case DomainErrc::kProductNotSellable: return "product not on sale";
+      case DomainErrc::kCouponNotIssuable: return "coupon not issuable now";
     }
     return "unknown domain error";
   }

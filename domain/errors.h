@@ -23,6 +23,8 @@ enum class DomainErrc {
   kCouponNotUsable,
   kOrderNotPayable,
   kOrderNotCancellable,
+  kProductNotSellable,
+  kCouponNotIssuable,
 };
 
 const std::error_category& DomainCategory();

@@ -10,6 +10,16 @@ std::optional<DiscountType> ParseDiscountType(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view ProductStatusName(ProductStatus status) {
+  return status == ProductStatus::kOnSale ? "ON_SALE" : "STOPPED";
+}
+
+std::optional<ProductStatus> ParseProductStatus(std::string_view name) {
+  if (name == "ON_SALE") return ProductStatus::kOnSale;
+  if (name == "STOPPED") return ProductStatus::kStopped;
+  return std::nullopt;
+}
+
 std::string StreamOf(const DomainEvent& event) {
   return std::visit([](const auto& e) { return StreamOf(e); }, event);
 }

@@ -29,6 +29,15 @@ inline std::optional<DiscountType> ParseNamed(std::string_view name, const Disco
   return ParseDiscountType(name);
 }
 
+// Whether a product may be put in a cart or ordered (seed 003's SELLABLE).
+enum class ProductStatus : std::uint8_t { kOnSale, kStopped };
+std::string_view ProductStatusName(ProductStatus status);
+std::optional<ProductStatus> ParseProductStatus(std::string_view name);
+inline std::string_view NameOf(ProductStatus status) { return ProductStatusName(status); }
+inline std::optional<ProductStatus> ParseNamed(std::string_view name, const ProductStatus*) {
+  return ParseProductStatus(name);
+}
+
 struct UserRegistered {
   static constexpr std::string_view kType = "user.UserRegistered";
   static constexpr std::uint32_t kVersion = 1;
@@ -112,9 +121,29 @@ struct StockRestocked {
   }
 };
 
+// A product put on sale again or stopped. Orders placed before a stop
+// are unaffected; no cart line or order line of it is accepted after.
+struct ProductStatusChanged {
+  static constexpr std::string_view kType = "product.ProductStatusChanged";
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
+  ProductId product_id = 0;
+  ProductStatus status = ProductStatus::kOnSale;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("status", s.status);
+    v("atMs", s.at_ms);
+  }
+};
+
+// v2 (seeds 003 and 004): an issuance window and the products it discounts.
 struct CouponCreated {
   static constexpr std::string_view kType = "coupon.CouponCreated";
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = 2;
   using Stream = CouponStream;
   Stream::Id stream_id() const { return coupon_id; }
   CouponId coupon_id = 0;
@@ -123,6 +152,9 @@ struct CouponCreated {
   std::int64_t discount_value = 0;
   Quantity total_quantity = 0;
   TimeMs expires_at_ms = 0;  // 0: issued coupons never expire
+  TimeMs issue_from_ms = 0;   // 0: from creation
+  TimeMs issue_until_ms = 0;  // 0: until sold out; issued while now < issue_until_ms
+  std::vector<ProductId> product_ids;  // empty: every product; else sorted, distinct
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
@@ -132,6 +164,9 @@ struct CouponCreated {
     v("discountValue", s.discount_value);
     v("totalQuantity", s.total_quantity);
     v("expiresAtMs", s.expires_at_ms);
+    v("issueFromMs", s.issue_from_ms, 2);
+    v("issueUntilMs", s.issue_until_ms, 2);
+    v("productIds", s.product_ids, 2);
   }
 };
 
@@ -153,6 +188,37 @@ struct CouponIssued {
     v("userCouponId", s.user_coupon_id);
     v("issuedAtMs", s.issued_at_ms);
     v("remainingAfter", s.remaining_after);
+  }
+};
+
+// Issuing a coupon stopped for a while, and started again.
+struct CouponPaused {
+  static constexpr std::string_view kType = "coupon.CouponPaused";
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
+  CouponId coupon_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("atMs", s.at_ms);
+  }
+};
+
+struct CouponResumed {
+  static constexpr std::string_view kType = "coupon.CouponResumed";
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
+  CouponId coupon_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("atMs", s.at_ms);
   }
 };
 
@@ -209,9 +275,10 @@ struct OrderLine {
   }
 };
 
+// v2: the products the coupon's discount was computed over.
 struct OrderPlaced {
   static constexpr std::string_view kType = "order.OrderPlaced";
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = 2;
   using Stream = OrderStream;
   Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
@@ -224,6 +291,7 @@ struct OrderPlaced {
   Money pay_amount = 0;
   TimeMs created_at_ms = 0;
   TimeMs expires_at_ms = 0;
+  std::vector<ProductId> coupon_product_ids;  // empty: the coupon covered every line
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
@@ -237,6 +305,7 @@ struct OrderPlaced {
     v("payAmount", s.pay_amount);
     v("createdAtMs", s.created_at_ms);
     v("expiresAtMs", s.expires_at_ms);
+    v("couponProductIds", s.coupon_product_ids, 2);
   }
 };
 
@@ -244,7 +313,7 @@ struct OrderPlaced {
 // best-seller ranking) can be made from this one event.
 struct OrderPaid {
   static constexpr std::string_view kType = "order.OrderPaid";
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = 2;
   using Stream = OrderStream;
   Stream::Id stream_id() const { return order_id; }
   OrderId order_id = 0;
@@ -258,6 +327,7 @@ struct OrderPaid {
   TimeMs created_at_ms = 0;
   TimeMs expires_at_ms = 0;
   TimeMs paid_at_ms = 0;
+  std::vector<ProductId> coupon_product_ids;  // v2, as in OrderPlaced
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
@@ -272,6 +342,7 @@ struct OrderPaid {
     v("createdAtMs", s.created_at_ms);
     v("expiresAtMs", s.expires_at_ms);
     v("paidAtMs", s.paid_at_ms);
+    v("couponProductIds", s.coupon_product_ids, 2);
   }
 };
 
@@ -433,7 +504,7 @@ struct PointsSpent {
 using DomainEvent = std::variant<UserRegistered, PointsCharged, PointsSpent, ProductCreated, StockRestocked,
                                  StockReserved, StockReleased, CouponCreated, CouponIssued, CouponReserved,
                                  CouponUsed, CouponReleased, CartItemAdded, CartItemRemoved, OrderPlaced, OrderPaid,
-                                 OrderCancelled, OrderExpired>;
+                                 OrderCancelled, OrderExpired, ProductStatusChanged, CouponPaused, CouponResumed>;
 
 // The stream an event belongs to: its kind's category and its id.
 template <class E>

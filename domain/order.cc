@@ -45,7 +45,12 @@ OrderPlaced DecidePlaceOrder(OrderId order_id, UserId user, std::vector<OrderLin
   if (coupon) {
     placed.coupon_id = coupon->coupon_id;
     placed.user_coupon_id = coupon->user_coupon_id;
-    placed.discount_amount = DiscountFor(coupon->type, coupon->value, placed.total_amount);
+    placed.coupon_product_ids = coupon->product_ids;
+    Money covered = 0;
+    for (const auto& line : placed.lines) {
+      if (coupon->Covers(line.product_id)) covered += line.amount;
+    }
+    placed.discount_amount = DiscountFor(coupon->type, coupon->value, covered);
   }
   placed.pay_amount = placed.total_amount - placed.discount_amount;
   return placed;
@@ -83,7 +88,8 @@ Result<PaymentEvents> DecidePay(const OrderState& order, OrderId order_id, const
       .paid = {.order_id = order_id, .user_id = order.user_id, .payment_id = payment_id, .lines = order.lines,
                .coupon_id = order.coupon_id, .total_amount = order.total_amount,
                .discount_amount = order.discount_amount, .pay_amount = order.pay_amount,
-               .created_at_ms = order.created_at_ms, .expires_at_ms = order.expires_at_ms, .paid_at_ms = now_ms}};
+               .created_at_ms = order.created_at_ms, .expires_at_ms = order.expires_at_ms, .paid_at_ms = now_ms,
+               .coupon_product_ids = order.coupon_product_ids}};
   if (order.coupon_id != 0) {
     events.coupon_used = CouponUsed{.coupon_id = order.coupon_id, .user_id = order.user_id,
                                     .user_coupon_id = order.user_coupon_id, .order_id = order_id};
@@ -104,7 +110,7 @@ void Evolve(OrderState& order, const OrderPlaced& e) {
                      .coupon_id = e.coupon_id, .user_coupon_id = e.user_coupon_id, .total_amount = e.total_amount,
                      .discount_amount = e.discount_amount, .pay_amount = e.pay_amount,
                      .created_at_ms = e.created_at_ms, .expires_at_ms = e.expires_at_ms, .closed_at_ms = 0,
-                     .payment_id = 0};
+                     .payment_id = 0, .coupon_product_ids = e.coupon_product_ids};
 }
 
 void Evolve(OrderState& order, const OrderPaid& e) {
@@ -207,8 +213,9 @@ Result<PaymentEvents> Payment(const StateView& state, const OrderState& order, O
 
 }  // namespace
 
-// Existence checks come first (user, products, coupon), then stock, then
-// whether the coupon can be used, then (place-and-pay) the balance.
+// Existence checks come first (user, products, coupon), then whether the
+// products are on sale, their stock, whether the coupon can be used on these
+// lines, then (place-and-pay) the balance.
 Result<Events> Decide(const StateView& state, const PlaceOrder& c, const DecideContext& ctx) {
   if (auto valid = ValidateItems(c.items); !valid) return Fail(valid.error());
   if (state.FindUser(c.user_id) == nullptr) return Fail(DomainErrc::kUserNotFound);
@@ -218,6 +225,11 @@ Result<Events> Decide(const StateView& state, const PlaceOrder& c, const DecideC
   if (c.coupon_id) {
     coupon_state = state.FindCoupon(*c.coupon_id);
     if (coupon_state == nullptr) return Fail(DomainErrc::kCouponNotFound);
+  }
+  for (const auto& line : *lines) {
+    if (auto sellable = CheckSellable(*state.FindProduct(line.product_id), line.product_id); !sellable) {
+      return Fail(sellable.error());
+    }
   }
   OrderId order_id = state.last_ids().order + 1;
   Events reservations;
@@ -230,7 +242,10 @@ Result<Events> Decide(const StateView& state, const PlaceOrder& c, const DecideC
   if (coupon_state != nullptr) {
     auto usable = UsableCoupon(*coupon_state, *c.coupon_id, c.user_id, ctx.now_ms);
     if (!usable) return Fail(usable.error());
-    coupon = *usable;
+    if (std::none_of(lines->begin(), lines->end(), [&](const OrderLine& l) { return usable->Covers(l.product_id); })) {
+      return Fail(DomainErrc::kCouponNotUsable, "no line of the order is one of the coupon's products");
+    }
+    coupon = std::move(*usable);
   }
   OrderPlaced placed = DecidePlaceOrder(order_id, c.user_id, std::move(*lines), coupon, ctx.now_ms, ctx.order_ttl_ms);
   Events events = {placed};

@@ -33,12 +33,14 @@ struct OrderState {
   TimeMs expires_at_ms = 0;
   TimeMs closed_at_ms = 0;  // paid, cancelled or expired at
   PaymentId payment_id = 0;
+  std::vector<ProductId> coupon_product_ids;
 };
 
 // FIXED: the value; RATE: percent of total, rounded down; never above total.
 Money DiscountFor(DiscountType type, std::int64_t value, Money total);
 
-// Prices the lines (unit price * quantity) and applies the coupon.
+// Prices the lines (unit price * quantity) and applies the coupon to the
+// lines it covers (every line, unless it names products).
 [[nodiscard]] OrderPlaced DecidePlaceOrder(OrderId order_id, UserId user, std::vector<OrderLine> lines,
                                            const std::optional<CouponToApply>& coupon, TimeMs now_ms,
                                            TimeMs ttl_ms);

@@ -16,6 +16,7 @@ struct ProductView {
   ProductId product_id = 0;
   std::string name;
   std::vector<ProductOption> options;  // stock = what can still be ordered
+  ProductStatus status = ProductStatus::kOnSale;
 
   Money LowestPrice() const;
   Quantity TotalStock() const;
@@ -29,6 +30,10 @@ struct CouponView {
   Quantity total_quantity = 0;
   Quantity remaining_quantity = 0;
   TimeMs expires_at_ms = 0;  // 0: never
+  TimeMs issue_from_ms = 0;   // 0: none
+  TimeMs issue_until_ms = 0;  // 0: none
+  bool paused = false;
+  std::vector<ProductId> product_ids;  // empty: every product
 };
 
 enum class UserCouponStatus { kIssued, kReserved, kUsed, kExpired };

@@ -100,11 +100,13 @@ class JsonReader {
   explicit JsonReader(const nlohmann::json& object) : object_(object) {}
 
   template <class T>
-  void operator()(std::string_view name, T& field, std::uint32_t /*since*/ = 1) {
+  void operator()(std::string_view name, T& field, std::uint32_t since = 1) {
     if (!error_.empty()) return;
     auto it = object_.find(std::string(name));
     if (it == object_.end()) {
-      error_ = "missing field '" + std::string(name) + "'";
+      // A field added by a later schema version is absent from lines an
+      // older build wrote; it keeps its default, as in the binary codec.
+      if (since == 1) error_ = "missing field '" + std::string(name) + "'";
       return;
     }
     if (!Read(*it, field)) error_ = "field '" + std::string(name) + "' " + (error_.empty() ? "has the wrong type" : error_);

@@ -82,6 +82,13 @@ class Checker {
     if (after < 0) Fail("stock of option " + S(option) + " below zero: " + S(after));
     stock = after;
   }
+  void On(const ProductStatusChanged& e) {
+    if (e.status == ProductStatus::kStopped) {
+      stopped_.insert(e.product_id);
+    } else {
+      stopped_.erase(e.product_id);
+    }
+  }
   void On(const StockRestocked& e) { Stock(e.option_id, e.quantity, e.stock_after); }
   void On(const StockReserved& e) { Stock(e.option_id, -e.quantity, e.stock_after); }
   void On(const StockReleased& e) { Stock(e.option_id, e.quantity, e.stock_after); }
@@ -91,6 +98,7 @@ class Checker {
     if (c.holders.contains(e.user_id)) Fail("coupon " + S(e.coupon_id) + " issued twice to user " + S(e.user_id));
     if (c.issued + 1 > c.total_quantity) Fail("coupon " + S(e.coupon_id) + " issued beyond its quantity " + S(c.total_quantity));
     if (e.remaining_after != c.total_quantity - c.issued - 1) Fail("coupon " + S(e.coupon_id) + " remaining recorded as " + S(e.remaining_after));
+    if (!IsIssuable(c, e.issued_at_ms)) Fail("coupon " + S(e.coupon_id) + " issued outside its window or while paused");
     Evolve(c, e);
   }
   void Held(CouponId coupon, UserId user, HeldStatus from, const char* what) {
@@ -101,8 +109,33 @@ class Checker {
   void On(const CouponReserved& e) { Held(e.coupon_id, e.user_id, HeldStatus::kIssued, "reserved"); Evolve(coupons_[e.coupon_id], e); }
   void On(const CouponUsed& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "used"); Evolve(coupons_[e.coupon_id], e); }
   void On(const CouponReleased& e) { Held(e.coupon_id, e.user_id, HeldStatus::kReserved, "released"); Evolve(coupons_[e.coupon_id], e); }
-  void On(const CartItemAdded&) {}
+  void On(const CouponPaused& e) { Evolve(coupons_[e.coupon_id], e); }
+  void On(const CouponResumed& e) { Evolve(coupons_[e.coupon_id], e); }
+  void On(const CartItemAdded& e) {
+    if (stopped_.contains(e.product_id)) Fail("stopped product " + S(e.product_id) + " put in a cart");
+  }
   void On(const CartItemRemoved&) {}
+  // A product-bound coupon discounts only the lines it covers, exactly as
+  // its terms say; an order with a coupon has at least one such line.
+  void CheckDiscount(const OrderPlaced& e) {
+    auto it = coupons_.find(e.coupon_id);
+    if (it == coupons_.end()) return Fail("order " + S(e.order_id) + " names unknown coupon " + S(e.coupon_id));
+    const CouponState& c = it->second;
+    CouponToApply terms{.coupon_id = e.coupon_id, .user_coupon_id = e.user_coupon_id, .type = c.type,
+                        .value = c.value, .product_ids = c.product_ids};
+    Money covered = 0;
+    bool any = false;
+    for (const auto& l : e.lines) {
+      if (!terms.Covers(l.product_id)) continue;
+      covered += l.amount;
+      any = true;
+    }
+    if (!any) Fail("order " + S(e.order_id) + " uses coupon " + S(e.coupon_id) + " on no line it covers");
+    if (e.discount_amount != DiscountFor(c.type, c.value, covered)) {
+      Fail("order " + S(e.order_id) + " discount " + S(e.discount_amount) + " is not coupon " + S(e.coupon_id) +
+           "'s on the lines it covers (" + S(covered) + ")");
+    }
+  }
   void On(const OrderPlaced& e) {
     if (orders_.contains(e.order_id)) Fail("order " + S(e.order_id) + " placed twice");
     Money total = 0;
@@ -110,6 +143,10 @@ class Checker {
     if (total != e.total_amount || e.pay_amount != e.total_amount - e.discount_amount || e.discount_amount < 0) {
       Fail("order " + S(e.order_id) + " amounts do not add up");
     }
+    for (const auto& l : e.lines) {
+      if (stopped_.contains(l.product_id)) Fail("order " + S(e.order_id) + " has a line of stopped product " + S(l.product_id));
+    }
+    if (e.coupon_id != 0) CheckDiscount(e);
     Evolve(orders_[e.order_id], e);
   }
   template <class Ended>
@@ -133,6 +170,7 @@ class Checker {
   std::unordered_map<OptionId, Quantity> stock_;
   std::unordered_map<CouponId, CouponState> coupons_;
   std::unordered_map<OrderId, OrderState> orders_;
+  std::unordered_set<ProductId> stopped_;
 };
 
 // Compares the live read models with a fresh fold up to the live checkpoint.

@@ -173,7 +173,8 @@ TEST_CASE("verify passes a sound store and finds damage done on purpose", "[cli]
       REQUIRE(store);
       auto coupon = (*store)->ReadStream("coupon-1", 1, 1);
       REQUIRE(coupon);
-      auto created = std::get<CouponCreated>(*DecodeEvent(coupon->front().record.type, 1, coupon->front().record.body));
+      const EventRecord& record = coupon->front().record;
+      auto created = std::get<CouponCreated>(DecodeEvent(record.type, record.schema_version, record.body).value());
       AppendRequest bad;
       StreamAppend append{"coupon-1", ExpectedVersion::Any(), {}};
       for (Quantity i = 0; i <= created.total_quantity; ++i) {
