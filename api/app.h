@@ -65,7 +65,12 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
                 std::function<HttpResponse(const Reply&)> render, Respond respond);
 
 // Runs `query` once the read models include every acknowledged command
-// (read your writes), on the connection's executor.
-void RunQuery(App& app, Respond respond, Post post, std::function<HttpResponse()> query);
+// (read your writes), on the connection's executor; 503 NOT_READY if they
+// do not within options.read_wait. A query that fails (a read-model read
+// failed, or a stored record would not decode) answers 500 INTERNAL, whose
+// body says nothing internal, and logs the request's method and path (the
+// route and its ids) with the error (which names the key and the cause).
+void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
+              std::function<Result<HttpResponse>()> query);
 
 }  // namespace eventmart

@@ -36,7 +36,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
 
 void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
-  RunQuery(app, std::move(respond), std::move(post), [&app] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app]() -> Result<HttpResponse> {
     GlobalPosition head = app.log.LastPosition();
     Json items = Json::array();
     for (const auto& st : app.projector.Statuses()) {

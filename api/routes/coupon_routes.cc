@@ -56,13 +56,14 @@ void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params
              std::move(respond));
 }
 
-void GetCouponRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetCouponRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
     auto coupon = CouponQueries(app.views.Reader(CouponProjection::kName)).FindCoupon(id);
-    if (!coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
-    return JsonResponse(200, CouponJson(*coupon));
+    if (!coupon) return Fail(coupon.error());
+    if (!*coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
+    return JsonResponse(200, CouponJson(**coupon));
   });
 }
 
@@ -76,13 +77,14 @@ void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond 
     return respond(ErrorResponse(400, "INVALID_REQUEST", "'status' must be ISSUED or ALL"));
   }
   bool all = status == "ALL";
-  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user, all] {
-    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
-      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
-    }
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, user = *user, all]() -> Result<HttpResponse> {
+    auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
+    if (!name) return Fail(name.error());
+    if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
     auto held = CouponQueries(app.views.Reader(CouponProjection::kName)).HeldBy(user, all, app.clock.NowMs());
+    if (!held) return Fail(held.error());
     Json items = Json::array();
-    for (const auto& h : held) items.push_back(UserCouponJson(h));
+    for (const auto& h : *held) items.push_back(UserCouponJson(h));
     return JsonResponse(200, {{"items", std::move(items)}});
   });
 }

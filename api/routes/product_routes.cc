@@ -91,23 +91,27 @@ void ListProductsRoute(App& app, const HttpRequest& req, const PathParams&, Resp
     return respond(ErrorResponse(400, "INVALID_REQUEST", "'includeSoldOut' must be true or false"));
   }
   bool include_sold_out = sold_out == "true";
-  RunQuery(app, std::move(respond), std::move(post), [&app, limit = *limit, after = *after, include_sold_out] {
+  RunQuery(app, req, std::move(respond), std::move(post),
+           [&app, limit = *limit, after = *after, include_sold_out]() -> Result<HttpResponse> {
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
     auto page = catalog.List(static_cast<ProductId>(after), static_cast<std::size_t>(limit), include_sold_out);
+    if (!page) return Fail(page.error());
     Json items = Json::array();
-    for (const auto& p : page.items) items.push_back(ProductJson(p, /*with_options=*/false));
-    Json next = page.next_after == 0 ? Json(nullptr) : Json(EncodeCursor('p', static_cast<std::uint64_t>(page.next_after)));
+    for (const auto& p : page->items) items.push_back(ProductJson(p, /*with_options=*/false));
+    Json next = page->next_after == 0 ? Json(nullptr)
+                                      : Json(EncodeCursor('p', static_cast<std::uint64_t>(page->next_after)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }
 
-void GetProductRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetProductRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
     auto product = CatalogQueries(app.views.Reader(CatalogProjection::kName)).FindProduct(id);
-    if (!product) return ErrorResponse(Error{DomainErrc::kProductNotFound, {}});
-    return JsonResponse(200, ProductJson(*product, /*with_options=*/true));
+    if (!product) return Fail(product.error());
+    if (!*product) return ErrorResponse(Error{DomainErrc::kProductNotFound, {}});
+    return JsonResponse(200, ProductJson(**product, /*with_options=*/true));
   });
 }
 
