@@ -1,4 +1,5 @@
 // Coupons: create (admin), issue first come first served, read, list held.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -18,7 +19,7 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
   auto type_name = RequireString(*j, "discountType");
   if (!type_name) return Fail(type_name.error());
   auto type = ParseDiscountType(*type_name);
-  if (!type) return Fail(DomainErrc::kInvalidRequest, "'discountType' must be FIXED or RATE");
+  if (!type) return Fail(ApiErrc::kInvalidRequest, "'discountType' must be FIXED or RATE");
   // A FIXED value is money (out of range: INVALID_AMOUNT); a RATE is a percentage.
   auto value = *type == DiscountType::kFixed ? RequireMoney(*j, "discountValue", 1) : RequireInt(*j, "discountValue");
   if (!value) return Fail(value.error());
@@ -28,7 +29,7 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
                    .expires_at_ms = 0};
   if (auto it = j->find("expiresAt"); it != j->end() && !it->is_null()) {
     auto at = it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
-    if (!at) return Fail(DomainErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
+    if (!at) return Fail(ApiErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
     coupon.expires_at_ms = *at;
   }
   if (auto valid = ValidateNewCoupon(coupon); !valid) return Fail(valid.error());

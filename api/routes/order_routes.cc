@@ -1,4 +1,5 @@
 // Orders, payments and the best sellers.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -12,7 +13,7 @@ namespace eventmart {
 namespace {
 
 Result<OrderItem> ParseItem(const Json& j) {
-  if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each item must be an object");
+  if (!j.is_object()) return Fail(ApiErrc::kInvalidRequest, "each item must be an object");
   auto product = RequireId(j, "productId");
   if (!product) return Fail(product.error());
   auto option = OptionalId(j, "optionId");
@@ -28,7 +29,7 @@ Result<PlaceOrder> ParsePlaceOrder(std::string_view body) {
   auto user = RequireId(*j, "userId");
   if (!user) return Fail(user.error());
   auto items = j->find("items");
-  if (items == j->end() || !items->is_array()) return Fail(DomainErrc::kInvalidRequest, "'items' must be an array");
+  if (items == j->end() || !items->is_array()) return Fail(ApiErrc::kInvalidRequest, "'items' must be an array");
   PlaceOrder order{.user_id = *user, .items = {}, .coupon_id = std::nullopt, .pay = false};
   for (const auto& item : *items) {
     auto parsed = ParseItem(item);
@@ -39,7 +40,7 @@ Result<PlaceOrder> ParsePlaceOrder(std::string_view body) {
   if (!coupon) return Fail(coupon.error());
   order.coupon_id = *coupon;
   if (auto pay = j->find("pay"); pay != j->end() && !pay->is_null()) {
-    if (!pay->is_boolean()) return Fail(DomainErrc::kInvalidRequest, "'pay' must be true or false");
+    if (!pay->is_boolean()) return Fail(ApiErrc::kInvalidRequest, "'pay' must be true or false");
     order.pay = pay->get<bool>();
   }
   return order;

@@ -1,4 +1,5 @@
 // Products: create and restock (admin), list and read.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -9,14 +10,14 @@ namespace eventmart {
 namespace {
 
 Result<NewOption> ParseOption(const Json& j, std::string default_name) {
-  if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each option must be an object");
+  if (!j.is_object()) return Fail(ApiErrc::kInvalidRequest, "each option must be an object");
   NewOption option{.name = std::move(default_name), .price = 0, .stock = 0};
   if (j.contains("name")) {
     auto name = RequireString(j, "name");
     if (!name) return Fail(name.error());
     option.name = std::move(*name);
   } else if (option.name.empty()) {
-    return Fail(DomainErrc::kInvalidRequest, "'name' must be a string");
+    return Fail(ApiErrc::kInvalidRequest, "'name' must be a string");
   }
   auto price = RequireMoney(j, "price", 0);
   if (!price) return Fail(price.error());
@@ -35,9 +36,9 @@ Result<NewProduct> ParseNewProduct(std::string_view body) {
   if (!name) return Fail(name.error());
   NewProduct product{.name = std::move(*name), .options = {}};
   if (auto it = j->find("options"); it != j->end()) {
-    if (!it->is_array()) return Fail(DomainErrc::kInvalidRequest, "'options' must be an array");
+    if (!it->is_array()) return Fail(ApiErrc::kInvalidRequest, "'options' must be an array");
     if (j->contains("price") || j->contains("stock")) {
-      return Fail(DomainErrc::kInvalidRequest, "give either 'options' or 'price' and 'stock', not both");
+      return Fail(ApiErrc::kInvalidRequest, "give either 'options' or 'price' and 'stock', not both");
     }
     for (const auto& item : *it) {
       auto option = ParseOption(item, "");
