@@ -1,5 +1,7 @@
 #include "api/app.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "api/json_io.h"
@@ -96,7 +98,15 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
                       });
 }
 
-void RunQuery(App& app, Respond respond, Post post, std::function<HttpResponse()> query) {
+void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
+              std::function<Result<HttpResponse>()> run) {
+  std::string route = request.method + " " + request.path + (request.query.empty() ? "" : "?" + request.query);
+  auto query = [route = std::move(route), run = std::move(run)]() -> HttpResponse {
+    auto response = run();
+    if (response) return std::move(*response);
+    spdlog::error("query {} failed: {}", route, response.error().Describe());
+    return ErrorResponse(response.error());
+  };
   GlobalPosition target = app.log.LastPosition();
   if (app.projector.position() >= target) {
     respond(query());

@@ -1,21 +1,29 @@
 // api/app.h
 // What the routes work with, and the route table for the whole service.
+// The Kafka relay and feed are seen only through status interfaces
+// (api/kafka_status.h), so routes do not include Kafka headers.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "api/metrics.h"
-#include "eventstore/kafka/feed_replica.h"
-#include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/best_seller_projection.h"
 #include "projections/projector.h"
 #include "projections/read_model_store.h"
 
 namespace eventmart {
+
+class RelayStatusSource;  // api/kafka_status.h
+class FeedStatusSource;
+
+// Events the projections (and a query node's feed) may trail and /readyz
+// still answer ready.
+inline constexpr GlobalPosition kReadyLag = 10'000;
 
 struct AppOptions {
   std::string admin_token;
@@ -32,8 +40,8 @@ struct App {
   SalesRanking& ranking;
   const Clock& clock;
   AppOptions options;
-  const KafkaRelay* relay = nullptr;  // set when serve publishes to Kafka
-  const FeedReplica* feed = nullptr;  // set on a query node
+  const RelayStatusSource* relay = nullptr;  // set when serve publishes to Kafka
+  const FeedStatusSource* feed = nullptr;    // set on a query node
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };
@@ -52,6 +60,9 @@ void AddAdminRoutes(Router& router, App& app);
 void AddKafkaRoutes(Router& router, App& app);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
+// Why a query node is not ready yet (its Kafka feed is behind), or nullopt
+// (also when there is no feed).
+std::optional<std::string> FeedNotReady(const App& app);
 
 // True if the request carries "Authorization: Bearer <admin token>"
 // (compared in constant time). Never true when no token is configured.
@@ -65,7 +76,12 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
                 std::function<HttpResponse(const Reply&)> render, Respond respond);
 
 // Runs `query` once the read models include every acknowledged command
-// (read your writes), on the connection's executor.
-void RunQuery(App& app, Respond respond, Post post, std::function<HttpResponse()> query);
+// (read your writes), on the connection's executor; 503 NOT_READY if they
+// do not within options.read_wait. A query that fails (a read-model read
+// failed, or a stored record would not decode) answers 500 INTERNAL, whose
+// body says nothing internal, and logs the request's method and path (the
+// route and its ids) with the error (which names the key and the cause).
+void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
+              std::function<Result<HttpResponse>()> query);
 
 }  // namespace eventmart

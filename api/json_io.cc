@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "api/api_errors.h"
 #include "commands/command_errors.h"
 #include "domain/errors.h"
 
@@ -12,7 +13,7 @@ namespace eventmart {
 namespace {
 
 std::unexpected<Error> Invalid(std::string message) {
-  return Fail(DomainErrc::kInvalidRequest, std::move(message));
+  return Fail(ApiErrc::kInvalidRequest, std::move(message));
 }
 
 struct StatusCode {
@@ -47,7 +48,7 @@ StatusCode ForCommand(CommandErrc e) {
   switch (e) {
     case CommandErrc::kRequestInProgress: return {409, "REQUEST_IN_PROGRESS"};
     case CommandErrc::kIdempotencyKeyReused: return {422, "IDEMPOTENCY_KEY_REUSED"};
-    case CommandErrc::kStoreUnavailable: return {503, "NOT_READY"};
+    case CommandErrc::kStoreUnavailable: return {503, "STORE_UNAVAILABLE"};
     case CommandErrc::kOverloaded: return {503, "OVERLOADED"};
   }
   return {500, "INTERNAL"};
@@ -214,7 +215,9 @@ HttpResponse ErrorResponse(int status, std::string_view code, std::string_view m
 
 HttpResponse ErrorResponse(const Error& error) {
   StatusCode sc{500, "INTERNAL"};
-  if (error.code.category() == DomainCategory()) {
+  if (error.code.category() == ApiCategory()) {
+    sc = {400, "INVALID_REQUEST"};  // the only ApiErrc: the request's shape
+  } else if (error.code.category() == DomainCategory()) {
     sc = ForDomain(static_cast<DomainErrc>(error.code.value()));
   } else if (error.code.category() == CommandCategory()) {
     sc = ForCommand(static_cast<CommandErrc>(error.code.value()));

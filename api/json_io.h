@@ -1,6 +1,6 @@
 // api/json_io.h
 // JSON in and out, with the contract's validation rules:
-//   missing or mistyped field            -> 400 INVALID_REQUEST
+//   missing or mistyped field            -> 400 INVALID_REQUEST (ApiErrc)
 //   money of the right type, out of range -> 400 INVALID_AMOUNT
 //   other integers out of range           -> 400 INVALID_REQUEST
 // Parsing never throws.
@@ -48,7 +48,15 @@ std::string EncodeCursor(char tag, std::uint64_t value);
 
 HttpResponse JsonResponse(int status, const Json& body);
 HttpResponse ErrorResponse(int status, std::string_view code, std::string_view message);
-// Maps any error (domain, command, store, request) to its status and code.
+// Maps any error (request shape, domain, command) to its status and code:
+//   ApiErrc::kInvalidRequest          -> 400 INVALID_REQUEST
+//   DomainErrc                        -> 400/403/404/409, one code each
+//   CommandErrc::kRequestInProgress   -> 409 REQUEST_IN_PROGRESS
+//   CommandErrc::kIdempotencyKeyReused-> 422 IDEMPOTENCY_KEY_REUSED
+//   CommandErrc::kStoreUnavailable    -> 503 STORE_UNAVAILABLE (the log refused or failed the append)
+//   CommandErrc::kOverloaded          -> 503 OVERLOADED
+//   anything else (store, read model) -> 500 INTERNAL, saying nothing internal
+// (503 NOT_READY, "not caught up", is answered by the routes that wait.)
 HttpResponse ErrorResponse(const Error& error);
 
 }  // namespace eventmart

@@ -1,6 +1,8 @@
 #include "commands/command_processor.h"
 
 #include <pthread.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "commands/command_errors.h"
@@ -159,7 +161,11 @@ bool CommandProcessor::ReplayIfKnown(Pending& item) {
   if (!*found) return false;
   std::string_view request, rendering;
   if (!DecodeIdempotencyPayload((*found)->command_payload, &request, &rendering)) {
-    item.done({Fail(StoreErrc::kCorruption, "idempotency record"), std::nullopt});
+    // The answer is a bare 500: the cause is for the operator, here.
+    spdlog::error("idempotency key '{}': its stored record is corrupt ({} bytes that do not decode as a request "
+                  "and its response); answering 500",
+                  idem.key, (*found)->command_payload.size());
+    item.done({Fail(StoreErrc::kCorruption, "idempotency record of key '" + idem.key + "'"), std::nullopt});
   } else if (request != idem.request) {
     item.done({Fail(CommandErrc::kIdempotencyKeyReused), std::nullopt});
   } else {

@@ -4,7 +4,6 @@
 // ("correlationId"/"causationId" are added when present.)
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,14 +13,10 @@
 
 namespace eventmart {
 
-nlohmann::json EventDataJson(const DomainEvent& event);
-
-// The envelope plus `data`; `event` must be the decoded body of `view`.
-nlohmann::json EventEnvelopeJson(const RecordedEventView& view, const DomainEvent& event);
-
-// The same JSON, appended to *out as one line (no newline) without building
-// a document: this is what `replay` and the Kafka relay write, at millions
-// of events per second.
+// The envelope plus `data` (`event` must be the decoded body of `view`),
+// appended to *out as one line (no newline) without building a document:
+// this is what `replay` and the Kafka relay write, at millions of events
+// per second.
 void AppendEventJson(const RecordedEventView& view, const DomainEvent& event, std::string* out);
 void AppendEventDataJson(const DomainEvent& event, std::string* out);
 

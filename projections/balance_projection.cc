@@ -75,34 +75,43 @@ struct BalanceFolder {
 
 }  // namespace
 
-void BalanceProjection::Apply(const RecordedEventView& view, const DomainEvent& event,
-                              ReadModelWriter& out) {
-  std::visit(BalanceFolder{view, out}, event);
+Result<void> BalanceProjection::Apply(const RecordedEventView& view, const DomainEvent& event,
+                                      ReadModelWriter& out) {
+  std::visit(BalanceFolder{view, out}, event);  // writes only: nothing stored is read
+  return {};
 }
 
-std::optional<std::string> BalanceQueries::UserName(UserId user) const {
+Result<std::optional<std::string>> BalanceQueries::UserName(UserId user) const {
   return reader_.Get(Tagged('u', user));
 }
 
-std::optional<Money> BalanceQueries::Balance(UserId user) const {
-  auto value = reader_.Get(Tagged('b', user));
-  if (!value || value->size() != 8) return std::nullopt;
-  return static_cast<Money>(DecodeFixed64BE(value->data()));
+Result<std::optional<Money>> BalanceQueries::Balance(UserId user) const {
+  std::string key = Tagged('b', user);
+  auto value = reader_.Get(key);
+  if (!value) return Fail(value.error());
+  if (!*value) return std::optional<Money>();
+  if ((*value)->size() != 8) return CorruptRecord(reader_.prefix(), key, "balance");
+  return std::optional<Money>(static_cast<Money>(DecodeFixed64BE((*value)->data())));
 }
 
-HistoryPage BalanceQueries::History(UserId user, std::size_t limit, GlobalPosition before) const {
+Result<HistoryPage> BalanceQueries::History(UserId user, std::size_t limit, GlobalPosition before) const {
   HistoryPage page;
   std::string prefix = Tagged('h', user);
   std::string start = HistoryKey(user, before == 0 ? ~GlobalPosition{0} : before - 1);
-  reader_.Scan(prefix, start, /*reverse=*/true, [&](std::string_view key, std::string_view value) {
+  auto scanned = reader_.Scan(prefix, start, /*reverse=*/true,
+                              [&](std::string_view key, std::string_view value) -> Result<bool> {
+    if (key.size() != prefix.size() + 8) return CorruptRecord(reader_.prefix(), key, "history key");
     GlobalPosition position = DecodeFixed64BE(key.data() + prefix.size());
     if (page.items.size() == limit) {
       page.next_before = page.items.back().position;  // there is at least one more
       return false;
     }
-    if (auto entry = DecodeEntry(value, position)) page.items.push_back(*entry);
+    auto entry = DecodeEntry(value, position);
+    if (!entry) return CorruptRecord(reader_.prefix(), key, "history entry");
+    page.items.push_back(*entry);
     return true;
   });
+  if (!scanned) return Fail(scanned.error());
   return page;
 }
 

@@ -21,7 +21,7 @@ class BalanceProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "balances";
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<UserRegistered, PointsCharged, PointsSpent>(type); }
 };
 
@@ -41,16 +41,17 @@ struct HistoryPage {
   GlobalPosition next_before = 0;  // 0 on the last page
 };
 
-// Reads of the balances read model.
+// Reads of the balances read model. Each fails (ReadModelErrc) when the
+// store fails a read or holds a record it cannot decode; unknown is nullopt.
 class BalanceQueries {
  public:
   explicit BalanceQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
-  std::optional<std::string> UserName(UserId user) const;
+  [[nodiscard]] Result<std::optional<std::string>> UserName(UserId user) const;
   // The balance of a known user (0 before any charge); nullopt if unknown.
-  std::optional<Money> Balance(UserId user) const;
+  [[nodiscard]] Result<std::optional<Money>> Balance(UserId user) const;
   // Entries older than `before` (0 = from the newest), at most `limit`.
-  HistoryPage History(UserId user, std::size_t limit, GlobalPosition before) const;
+  [[nodiscard]] Result<HistoryPage> History(UserId user, std::size_t limit, GlobalPosition before) const;
 
  private:
   ReadModelReader reader_;

@@ -94,9 +94,9 @@ void BestSellerProjection::TakeOver(Projection& old) {
   ranking_ = previous.ranking_;
 }
 
-void BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+Result<void> BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
   const auto* paid = std::get_if<OrderPaid>(&event);
-  if (paid == nullptr) return;
+  if (paid == nullptr) return {};
   for (const auto& line : paid->lines) {
     // Keyed by option: one order may hold several options of one product.
     std::string key = keys::Tagged('s', paid->paid_at_ms, paid->order_id);
@@ -107,18 +107,20 @@ void BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& ev
     out.Put(key, value);
     ranking_->Add(paid->paid_at_ms, line.product_id, line.quantity);
   }
+  return {};
 }
 
 Result<void> BestSellerProjection::Load(const ReadModelReader& reader) {
   ranking_->Clear();
   TimeMs from = loaded_at_ms_ - kMaxRankingDays * kDayMs;
-  reader.Scan("s", keys::Tagged('s', std::max<TimeMs>(from, 0)), /*reverse=*/false,
-              [&](std::string_view key, std::string_view value) {
-                if (key.size() != 25 || value.size() != 16) return true;
-                ranking_->Add(keys::IdAt(key, 1), keys::IdAt(value, 0), keys::IdAt(value, 8));
-                return true;
-              });
-  return {};
+  return reader.Scan("s", keys::Tagged('s', std::max<TimeMs>(from, 0)), /*reverse=*/false,
+                     [&](std::string_view key, std::string_view value) -> Result<bool> {
+                       if (key.size() != 25 || value.size() != 16) {
+                         return CorruptRecord(reader.prefix(), key, "sale line");
+                       }
+                       ranking_->Add(keys::IdAt(key, 1), keys::IdAt(value, 0), keys::IdAt(value, 8));
+                       return true;
+                     });
 }
 
 }  // namespace eventmart

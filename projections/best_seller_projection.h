@@ -79,7 +79,7 @@ class BestSellerProjection final : public Projection {
       : ranking_(std::move(ranking)), loaded_at_ms_(now_ms) {}
 
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<OrderPaid>(type); }
   Result<void> Load(const ReadModelReader& reader) override;
   void TakeOver(Projection& old) override;

@@ -41,10 +41,13 @@ struct Fold {
     for (std::size_t i = 0; i < projections.size(); ++i) mask |= std::uint64_t{projections[i]->Wants(type)} << i;
     return mask;
   }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, std::uint64_t wanting) {
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, std::uint64_t wanting) {
     for (std::size_t i = 0; i < projections.size(); ++i) {
-      if (wanting >> i & 1) projections[i]->Apply(view, event, writers[i]);
+      if (wanting >> i & 1) {
+        if (auto applied = projections[i]->Apply(view, event, writers[i]); !applied) return applied;
+      }
     }
+    return {};
   }
 };
 
@@ -123,7 +126,12 @@ Result<void> ScanFold(const EventStore& log, GlobalPosition head, Fold& fold, co
       decode_error = event.error();
       return false;
     }
-    if (mine != 0) fold.Apply(view, *event, mine);
+    if (mine != 0) {
+      if (auto applied = fold.Apply(view, *event, mine); !applied) {
+        decode_error = applied.error();
+        return false;
+      }
+    }
     if (theirs) {
       batch->push_back({std::string(view.stream), view.version, view.position, view.id, view.occurred_at_ms,
                         std::move(*event)});
@@ -139,14 +147,17 @@ Result<void> ScanFold(const EventStore& log, GlobalPosition head, Fold& fold, co
   return {};
 }
 
-void ApplyFold(BatchQueue& queue, Fold& fold) {
+Result<void> ApplyFold(BatchQueue& queue, Fold& fold) {
+  Result<void> done;
   BatchQueue::Batch batch;
   while (queue.Pop(&batch)) {
     for (const auto& d : *batch) {
+      if (!done) break;  // after a failure, only drain: the scanner must not block on a full queue
       RecordedEventView view = d.View();
-      fold.Apply(view, d.event, fold.Wanting(view.type));
+      done = fold.Apply(view, d.event, fold.Wanting(view.type));
     }
   }
+  return done;
 }
 
 // Writes `changes` (deletes are dropped: nothing is under the prefix) into
@@ -220,8 +231,7 @@ Result<GlobalPosition> BulkRebuild(const EventStore& log, ReadModelStore& views,
       if (t == 0) {
         fold.done = ScanFold(log, head, fold, others, queues, options.progress);
       } else {
-        ApplyFold(queues[t - 1], fold);
-        fold.done = {};
+        fold.done = ApplyFold(queues[t - 1], fold);
       }
       for (std::size_t i = 0; fold.done && i < fold.projections.size(); ++i) {
         std::string name(fold.projections[i]->name());

@@ -32,22 +32,26 @@ struct CartFolder {
 
 }  // namespace
 
-void CartProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
-  std::visit(CartFolder{out}, event);
+Result<void> CartProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+  std::visit(CartFolder{out}, event);  // writes only: nothing stored is read
+  return {};
 }
 
-CartView CartQueries::Cart(UserId user) const {
+Result<CartView> CartQueries::Cart(UserId user) const {
   CartView cart{.user_id = user, .items = {}};
   std::string prefix = keys::Tagged('l', user);
-  carts_.Scan(prefix, prefix, /*reverse=*/false, [&](std::string_view key, std::string_view value) {
+  auto scanned = carts_.Scan(prefix, prefix, /*reverse=*/false,
+                             [&](std::string_view key, std::string_view value) -> Result<bool> {
     auto line = DecodeFields<CartLineRecord>(value);
-    if (!line) return true;
+    if (!line || key.size() != 17) return CorruptRecord(carts_.prefix(), key, "cart line");
     OptionId option_id = keys::IdAt(key, 9);
     CartLineView item{.product_id = line->product_id, .option_id = option_id, .name = {}, .option_name = {},
                       .unit_price = 0, .quantity = line->quantity};
-    if (auto product = catalog_.FindProduct(line->product_id)) {
-      item.name = product->name;
-      for (const auto& o : product->options) {
+    auto product = catalog_.FindProduct(line->product_id);
+    if (!product) return Fail(product.error());
+    if (*product) {
+      item.name = (*product)->name;
+      for (const auto& o : (*product)->options) {
         if (o.option_id == option_id) {
           item.option_name = o.name;
           item.unit_price = o.price;
@@ -57,6 +61,7 @@ CartView CartQueries::Cart(UserId user) const {
     cart.items.push_back(std::move(item));
     return true;
   });
+  if (!scanned) return Fail(scanned.error());
   return cart;
 }
 

@@ -15,7 +15,7 @@ class CartProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "carts";
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<CartItemAdded, CartItemRemoved>(type); }
 };
 
@@ -24,7 +24,9 @@ class CartQueries {
   CartQueries(ReadModelReader carts, ReadModelReader catalog)
       : carts_(std::move(carts)), catalog_(std::move(catalog)) {}
 
-  CartView Cart(UserId user) const;
+  // The user's lines with names and prices from the catalog; fails when a
+  // read fails or a stored line cannot be decoded.
+  [[nodiscard]] Result<CartView> Cart(UserId user) const;
 
  private:
   ReadModelReader carts_;

@@ -18,11 +18,15 @@ struct ProductRecord {
 };
 
 // The product with each option's current stock ("s<optionId>", when it has moved).
-ProductView ToView(const ReadModelReader& reader, ProductId id, ProductRecord record) {
+Result<ProductView> ToView(const ReadModelReader& reader, ProductId id, ProductRecord record) {
   ProductView view{.product_id = id, .name = std::move(record.name), .options = std::move(record.options)};
   for (auto& option : view.options) {
-    auto stock = reader.Get(keys::Tagged('s', option.option_id));
-    if (stock && stock->size() == 8) option.stock = keys::IdAt(*stock, 0);
+    std::string key = keys::Tagged('s', option.option_id);
+    auto stock = reader.Get(key);
+    if (!stock) return Fail(stock.error());
+    if (!*stock) continue;  // never moved: the stock it was created with
+    if ((*stock)->size() != 8) return CorruptRecord(reader.prefix(), key, "stock");
+    option.stock = keys::IdAt(**stock, 0);
   }
   return view;
 }
@@ -54,38 +58,49 @@ struct CatalogFolder {
 
 }  // namespace
 
-void CatalogProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
-  std::visit(CatalogFolder{out}, event);
+Result<void> CatalogProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+  std::visit(CatalogFolder{out}, event);  // writes only: nothing stored is read
+  return {};
 }
 
-std::optional<ProductView> CatalogQueries::FindProduct(ProductId id) const {
-  auto stored = reader_.Get(keys::Tagged('p', id));
-  if (!stored) return std::nullopt;
-  auto record = DecodeFields<ProductRecord>(*stored);
-  if (!record) return std::nullopt;
-  return ToView(reader_, id, std::move(*record));
+Result<std::optional<ProductView>> CatalogQueries::FindProduct(ProductId id) const {
+  std::string key = keys::Tagged('p', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<ProductView>();
+  auto record = DecodeFields<ProductRecord>(**stored);
+  if (!record) return CorruptRecord(reader_.prefix(), key, "product record");
+  auto view = ToView(reader_, id, std::move(*record));
+  if (!view) return Fail(view.error());
+  return std::optional<ProductView>(std::move(*view));
 }
 
-std::optional<ProductId> CatalogQueries::ProductOfOption(OptionId id) const {
-  auto stored = reader_.Get(keys::Tagged('o', id));
-  if (!stored || stored->size() != 8) return std::nullopt;
-  return keys::IdAt(*stored, 0);
+Result<std::optional<ProductId>> CatalogQueries::ProductOfOption(OptionId id) const {
+  std::string key = keys::Tagged('o', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<ProductId>();
+  if ((*stored)->size() != 8) return CorruptRecord(reader_.prefix(), key, "product id");
+  return std::optional<ProductId>(keys::IdAt(**stored, 0));
 }
 
-ProductPage CatalogQueries::List(ProductId after, std::size_t limit, bool include_sold_out) const {
+Result<ProductPage> CatalogQueries::List(ProductId after, std::size_t limit, bool include_sold_out) const {
   ProductPage page;
-  reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false, [&](std::string_view key, std::string_view value) {
+  auto scanned = reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false,
+                              [&](std::string_view key, std::string_view value) -> Result<bool> {
     auto record = DecodeFields<ProductRecord>(value);
-    if (!record) return true;
-    ProductView view = ToView(reader_, keys::IdAt(key, 1), std::move(*record));
-    if (!include_sold_out && view.TotalStock() == 0) return true;
+    if (!record || key.size() != 9) return CorruptRecord(reader_.prefix(), key, "product record");
+    auto view = ToView(reader_, keys::IdAt(key, 1), std::move(*record));
+    if (!view) return Fail(view.error());
+    if (!include_sold_out && view->TotalStock() == 0) return true;
     if (page.items.size() == limit) {
       page.next_after = page.items.back().product_id;
       return false;
     }
-    page.items.push_back(std::move(view));
+    page.items.push_back(std::move(*view));
     return true;
   });
+  if (!scanned) return Fail(scanned.error());
   return page;
 }
 

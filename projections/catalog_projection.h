@@ -19,7 +19,7 @@ class CatalogProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "catalog";
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<ProductCreated, StockRestocked, StockReserved, StockReleased>(type); }
 };
 
@@ -28,14 +28,16 @@ struct ProductPage {
   ProductId next_after = 0;  // 0 on the last page
 };
 
+// Each query fails (ReadModelErrc) when a read fails or a stored record
+// cannot be decoded; an unknown id is nullopt.
 class CatalogQueries {
  public:
   explicit CatalogQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
-  std::optional<ProductView> FindProduct(ProductId id) const;
-  std::optional<ProductId> ProductOfOption(OptionId id) const;
+  [[nodiscard]] Result<std::optional<ProductView>> FindProduct(ProductId id) const;
+  [[nodiscard]] Result<std::optional<ProductId>> ProductOfOption(OptionId id) const;
   // Products with id > after, ascending; sold-out ones only if asked.
-  ProductPage List(ProductId after, std::size_t limit, bool include_sold_out) const;
+  [[nodiscard]] Result<ProductPage> List(ProductId after, std::size_t limit, bool include_sold_out) const;
 
  private:
   ReadModelReader reader_;

@@ -38,83 +38,106 @@ struct HeldCouponRecord {
   }
 };
 
-CouponView ToView(CouponId id, const CouponRecord& r) {
-  return CouponView{.coupon_id = id, .name = r.name,
-                    .type = ParseDiscountType(r.discount_type).value_or(DiscountType::kFixed),
-                    .value = r.discount_value, .total_quantity = r.total_quantity,
-                    .remaining_quantity = r.remaining_quantity, .expires_at_ms = r.expires_at_ms};
+// nullopt if the stored discount type is not one this build knows.
+std::optional<CouponView> ToView(CouponId id, const CouponRecord& r) {
+  auto type = ParseDiscountType(r.discount_type);
+  if (!type) return std::nullopt;
+  return CouponView{.coupon_id = id, .name = r.name, .type = *type, .value = r.discount_value,
+                    .total_quantity = r.total_quantity, .remaining_quantity = r.remaining_quantity,
+                    .expires_at_ms = r.expires_at_ms};
 }
 
 }  // namespace
 
 namespace {
 
+// Records it reads back are its own: one it cannot read or decode fails
+// the fold. One that is absent (an event without its creation before it)
+// is left alone, as it always was.
 struct CouponFolder {
   ReadModelWriter& out;
-  void operator()(const CouponCreated& e) {
+  Result<void> operator()(const CouponCreated& e) {
     out.Put(keys::Tagged('c', e.coupon_id),
             EncodeFields(CouponRecord{e.name, std::string(DiscountTypeName(e.discount_type)), e.discount_value, e.total_quantity,
                                       e.total_quantity, e.expires_at_ms}));
+    return {};
   }
-  void operator()(const CouponIssued& e) {
+  Result<void> operator()(const CouponIssued& e) {
     std::string key = keys::Tagged('c', e.coupon_id);
-    if (auto stored = out.Get(key)) {
-      if (auto record = DecodeFields<CouponRecord>(*stored)) {
-        record->remaining_quantity = e.remaining_after;
-        out.Put(key, EncodeFields(*record));
-      }
+    auto stored = out.Get(key);
+    if (!stored) return Fail(stored.error());
+    if (*stored) {
+      auto record = DecodeFields<CouponRecord>(**stored);
+      if (!record) return CorruptRecord(out.prefix(), key, "coupon record");
+      record->remaining_quantity = e.remaining_after;
+      out.Put(key, EncodeFields(*record));
     }
     out.Put(keys::Tagged('u', e.user_id, e.user_coupon_id),
             EncodeFields(HeldCouponRecord{e.coupon_id, static_cast<std::int64_t>(UserCouponStatus::kIssued),
                                           e.issued_at_ms}));
+    return {};
   }
-  void operator()(const CouponReserved& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kReserved); }
-  void operator()(const CouponUsed& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kUsed); }
-  void operator()(const CouponReleased& e) { SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kIssued); }
-  void operator()(const auto&) {}
+  Result<void> operator()(const CouponReserved& e) {
+    return SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kReserved);
+  }
+  Result<void> operator()(const CouponUsed& e) { return SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kUsed); }
+  Result<void> operator()(const CouponReleased& e) {
+    return SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kIssued);
+  }
+  Result<void> operator()(const auto&) { return {}; }
 
-  void SetStatus(UserId user, UserCouponId held_id, UserCouponStatus status) {
+  Result<void> SetStatus(UserId user, UserCouponId held_id, UserCouponStatus status) {
     std::string key = keys::Tagged('u', user, held_id);
     auto stored = out.Get(key);
-    if (!stored) return;
-    auto held = DecodeFields<HeldCouponRecord>(*stored);
-    if (!held) return;
+    if (!stored) return Fail(stored.error());
+    if (!*stored) return {};
+    auto held = DecodeFields<HeldCouponRecord>(**stored);
+    if (!held) return CorruptRecord(out.prefix(), key, "held coupon record");
     held->status = static_cast<std::int64_t>(status);
     out.Put(key, EncodeFields(*held));
+    return {};
   }
 };
 
 }  // namespace
 
-void CouponProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
-  std::visit(CouponFolder{out}, event);
+Result<void> CouponProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+  return std::visit(CouponFolder{out}, event);
 }
 
-std::optional<CouponView> CouponQueries::FindCoupon(CouponId id) const {
-  auto stored = reader_.Get(keys::Tagged('c', id));
-  if (!stored) return std::nullopt;
-  auto record = DecodeFields<CouponRecord>(*stored);
-  if (!record) return std::nullopt;
-  return ToView(id, *record);
+Result<std::optional<CouponView>> CouponQueries::FindCoupon(CouponId id) const {
+  std::string key = keys::Tagged('c', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<CouponView>();
+  auto record = DecodeFields<CouponRecord>(**stored);
+  if (!record) return CorruptRecord(reader_.prefix(), key, "coupon record");
+  auto view = ToView(id, *record);
+  if (!view) return CorruptRecord(reader_.prefix(), key, "coupon record (discount type)");
+  return view;
 }
 
-std::vector<UserCouponView> CouponQueries::HeldBy(UserId user, bool all, TimeMs now_ms) const {
+Result<std::vector<UserCouponView>> CouponQueries::HeldBy(UserId user, bool all, TimeMs now_ms) const {
   std::vector<UserCouponView> out;
   std::string prefix = keys::Tagged('u', user);
-  reader_.Scan(prefix, prefix, /*reverse=*/false, [&](std::string_view key, std::string_view value) {
+  auto scanned = reader_.Scan(prefix, prefix, /*reverse=*/false,
+                              [&](std::string_view key, std::string_view value) -> Result<bool> {
     auto held = DecodeFields<HeldCouponRecord>(value);
-    if (!held) return true;
-    auto coupon = FindCoupon(held->coupon_id);
-    if (!coupon) return true;
+    if (!held || key.size() != 17) return CorruptRecord(reader_.prefix(), key, "held coupon record");
+    auto found = FindCoupon(held->coupon_id);
+    if (!found) return Fail(found.error());
+    if (!*found) return true;
+    const CouponView& coupon = **found;
     auto status = static_cast<UserCouponStatus>(held->status);
-    if (status == UserCouponStatus::kIssued && IsExpired(coupon->expires_at_ms, now_ms)) {
+    if (status == UserCouponStatus::kIssued && IsExpired(coupon.expires_at_ms, now_ms)) {
       status = UserCouponStatus::kExpired;
     }
     if (!all && status != UserCouponStatus::kIssued) return true;
-    out.push_back({.user_coupon_id = keys::IdAt(key, 9), .user_id = user, .coupon = *coupon, .status = status,
+    out.push_back({.user_coupon_id = keys::IdAt(key, 9), .user_id = user, .coupon = coupon, .status = status,
                    .issued_at_ms = held->issued_at_ms});
     return true;
   });
+  if (!scanned) return Fail(scanned.error());
   return out;
 }
 

@@ -18,18 +18,20 @@ class CouponProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "coupons";
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased>(type); }
 };
 
+// Each query fails (ReadModelErrc) when a read fails or a stored record
+// cannot be decoded; an unknown id is nullopt.
 class CouponQueries {
  public:
   explicit CouponQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
-  std::optional<CouponView> FindCoupon(CouponId id) const;
+  [[nodiscard]] Result<std::optional<CouponView>> FindCoupon(CouponId id) const;
   // The user's coupons, oldest first: usable ones only (ISSUED and not
   // expired at now_ms), or every one with its status when `all`.
-  std::vector<UserCouponView> HeldBy(UserId user, bool all, TimeMs now_ms) const;
+  [[nodiscard]] Result<std::vector<UserCouponView>> HeldBy(UserId user, bool all, TimeMs now_ms) const;
 
  private:
   ReadModelReader reader_;

@@ -40,63 +40,76 @@ OrderView ToView(OrderId id, OrderRecord r) {
                    .paid_at_ms = r.paid_at_ms};
 }
 
+// An order it cannot read back or decode fails the fold; one that is
+// absent (a status change without its placement) is left alone.
 struct OrderFolder {
   ReadModelWriter& out;
 
-  void operator()(const OrderPlaced& e) {
+  Result<void> operator()(const OrderPlaced& e) {
     out.Put(keys::Tagged('o', e.order_id),
             EncodeFields(OrderRecord{e.user_id, "NOT_PAID", e.lines, e.total_amount, e.discount_amount, e.pay_amount,
                                      e.coupon_id, e.created_at_ms, e.expires_at_ms, 0}));
     out.Put(keys::Tagged('u', e.user_id, e.order_id), "");
+    return {};
   }
   // A paid order carries all of itself: written whole, without a read.
-  void operator()(const OrderPaid& e) {
+  Result<void> operator()(const OrderPaid& e) {
     out.Put(keys::Tagged('o', e.order_id),
             EncodeFields(OrderRecord{e.user_id, "PAID", e.lines, e.total_amount, e.discount_amount, e.pay_amount,
                                      e.coupon_id, e.created_at_ms, e.expires_at_ms, e.paid_at_ms}));
+    return {};
   }
-  void operator()(const OrderCancelled& e) { SetStatus(e.order_id, "CANCELLED", 0); }
-  void operator()(const OrderExpired& e) { SetStatus(e.order_id, "EXPIRED", 0); }
-  void operator()(const auto&) {}
+  Result<void> operator()(const OrderCancelled& e) { return SetStatus(e.order_id, "CANCELLED", 0); }
+  Result<void> operator()(const OrderExpired& e) { return SetStatus(e.order_id, "EXPIRED", 0); }
+  Result<void> operator()(const auto&) { return {}; }
 
-  void SetStatus(OrderId id, const char* status, TimeMs paid_at_ms) {
+  Result<void> SetStatus(OrderId id, const char* status, TimeMs paid_at_ms) {
     std::string key = keys::Tagged('o', id);
     auto stored = out.Get(key);
-    if (!stored) return;
-    auto record = DecodeFields<OrderRecord>(*stored);
-    if (!record) return;
+    if (!stored) return Fail(stored.error());
+    if (!*stored) return {};
+    auto record = DecodeFields<OrderRecord>(**stored);
+    if (!record) return CorruptRecord(out.prefix(), key, "order record");
     record->status = status;
     record->paid_at_ms = paid_at_ms;
     out.Put(key, EncodeFields(*record));
+    return {};
   }
 };
 
 }  // namespace
 
-void OrderProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
-  std::visit(OrderFolder{out}, event);
+Result<void> OrderProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+  return std::visit(OrderFolder{out}, event);
 }
 
-std::optional<OrderView> OrderQueries::Find(OrderId id) const {
-  auto stored = reader_.Get(keys::Tagged('o', id));
-  if (!stored) return std::nullopt;
-  auto record = DecodeFields<OrderRecord>(*stored);
-  if (!record) return std::nullopt;
-  return ToView(id, std::move(*record));
+Result<std::optional<OrderView>> OrderQueries::Find(OrderId id) const {
+  std::string key = keys::Tagged('o', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<OrderView>();
+  auto record = DecodeFields<OrderRecord>(**stored);
+  if (!record) return CorruptRecord(reader_.prefix(), key, "order record");
+  return std::optional<OrderView>(ToView(id, std::move(*record)));
 }
 
-OrderPage OrderQueries::ByUser(UserId user, std::size_t limit, OrderId before) const {
+Result<OrderPage> OrderQueries::ByUser(UserId user, std::size_t limit, OrderId before) const {
   OrderPage page;
   std::string prefix = keys::Tagged('u', user);
   std::string start = keys::Tagged('u', user, before == 0 ? INT64_MAX : before - 1);
-  reader_.Scan(prefix, start, /*reverse=*/true, [&](std::string_view key, std::string_view) {
+  auto scanned = reader_.Scan(prefix, start, /*reverse=*/true,
+                              [&](std::string_view key, std::string_view) -> Result<bool> {
+    if (key.size() != 17) return CorruptRecord(reader_.prefix(), key, "user's order key");
     if (page.items.size() == limit) {
       page.next_before = page.items.back().order_id;
       return false;
     }
-    if (auto order = Find(keys::IdAt(key, 9))) page.items.push_back(std::move(*order));
+    auto order = Find(keys::IdAt(key, 9));
+    if (!order) return Fail(order.error());
+    if (*order) page.items.push_back(std::move(**order));
     return true;
   });
+  if (!scanned) return Fail(scanned.error());
   return page;
 }
 

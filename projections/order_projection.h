@@ -18,7 +18,7 @@ class OrderProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "orders";
   std::string_view name() const override { return kName; }
-  void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
+  Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<OrderPlaced, OrderPaid, OrderCancelled, OrderExpired>(type); }
 };
 
@@ -27,13 +27,15 @@ struct OrderPage {
   OrderId next_before = 0;  // 0 on the last page
 };
 
+// Each query fails (ReadModelErrc) when a read fails or a stored record
+// cannot be decoded; an unknown id is nullopt.
 class OrderQueries {
  public:
   explicit OrderQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
-  std::optional<OrderView> Find(OrderId id) const;
+  [[nodiscard]] Result<std::optional<OrderView>> Find(OrderId id) const;
   // The user's orders with id < before (0: from the newest), newest first.
-  OrderPage ByUser(UserId user, std::size_t limit, OrderId before) const;
+  [[nodiscard]] Result<OrderPage> ByUser(UserId user, std::size_t limit, OrderId before) const;
 
  private:
   ReadModelReader reader_;

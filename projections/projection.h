@@ -3,6 +3,10 @@
 // order, once per event, with the changes going into a batch that also
 // carries the projection's checkpoint; it must not read its own pending
 // changes from the store (events carry the "after" values they need).
+//
+// Errors: Apply fails (instead of skipping) when a record the projection
+// stored cannot be read or decoded; the projector then stops that
+// projection, and the changes of the failed batch are not written.
 #pragma once
 
 #include <functional>
@@ -19,7 +23,8 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::string_view name() const = 0;
-  virtual void Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) = 0;
+  [[nodiscard]] virtual Result<void> Apply(const RecordedEventView& view, const DomainEvent& event,
+                                           ReadModelWriter& out) = 0;
   // Whether Apply does anything with events of this type. Events no
   // projection wants are not even decoded (a test checks that Apply writes
   // nothing for the types a projection says it does not want).

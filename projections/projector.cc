@@ -55,7 +55,8 @@ Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPositio
     prefixes_.push_back(views_.SlotOf(p->name()));
     if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
     auto stored = views_.Get(CheckpointKey(p->name()));
-    checkpoints_.push_back(stored && stored->size() == 8 ? DecodeFixed64BE(stored->data()) : 0);
+    if (!stored) return Fail(stored.error());
+    checkpoints_.push_back(*stored && (*stored)->size() == 8 ? DecodeFixed64BE((*stored)->data()) : 0);
   }
   position_ = checkpoints_.empty() ? log_.LastPosition()
                                    : *std::min_element(checkpoints_.begin(), checkpoints_.end());
@@ -119,7 +120,11 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
       return false;
     }
     for (std::size_t i = 0; i < projections_.size(); ++i) {
-      if (checkpoints_[i] < view.position) projections_[i]->Apply(view, *event, writers[i]);
+      if (checkpoints_[i] >= view.position) continue;
+      if (auto applied = projections_[i]->Apply(view, *event, writers[i]); !applied) {
+        decode_error = applied.error();
+        return false;
+      }
     }
     return true;
   });
@@ -197,7 +202,10 @@ Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
                                decode_error = event.error();
                                return false;
                              }
-                             shadow_->instance->Apply(view, *event, writer);
+                             if (auto applied = shadow_->instance->Apply(view, *event, writer); !applied) {
+                               decode_error = applied.error();
+                               return false;
+                             }
                              return true;
                            });
   if (!scanned) return Fail(scanned.error());

@@ -1,6 +1,7 @@
 #include "projections/read_model_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -15,6 +16,57 @@
 #include "eventstore/store_errors.h"
 
 namespace eventmart {
+namespace {
+
+class ReadModelCategoryImpl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "eventmart.read_model"; }
+  std::string message(int value) const override {
+    switch (static_cast<ReadModelErrc>(value)) {
+      case ReadModelErrc::kIoError: return "read model I/O error";
+      case ReadModelErrc::kCorruption: return "corrupt read-model record";
+    }
+    return "unknown read-model error";
+  }
+};
+
+// A point read: the value, nullopt when absent, kIoError otherwise.
+Result<std::optional<std::string>> GetFrom(rocksdb::DB& db, std::string_view key) {
+  std::string value;
+  auto s = db.Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Fail(ReadModelErrc::kIoError, "get " + PrintableKey(key) + ": " + s.ToString());
+  return std::optional<std::string>(std::move(value));
+}
+
+}  // namespace
+
+const std::error_category& ReadModelCategory() {
+  static const ReadModelCategoryImpl category;
+  return category;
+}
+
+std::string PrintableKey(std::string_view key) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : key) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b < 0x7f && b != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+    }
+  }
+  return out;
+}
+
+std::unexpected<Error> CorruptRecord(std::string_view prefix, std::string_view key, std::string_view what) {
+  std::string full(prefix);
+  full.append(key);
+  return Fail(ReadModelErrc::kCorruption, PrintableKey(full) + ": not a " + std::string(what));
+}
 
 struct PendingChanges::Table {
   std::pmr::monotonic_buffer_resource arena;
@@ -95,16 +147,14 @@ void ReadModelWriter::Put(std::string_view key, std::string_view value) { change
 
 void ReadModelWriter::Delete(std::string_view key) { changes_.Delete(Key(key)); }
 
-std::optional<std::string> ReadModelWriter::Get(std::string_view key) const {
+Result<std::optional<std::string>> ReadModelWriter::Get(std::string_view key) const {
   std::string_view full = Key(key);
   if (auto pending = changes_.Find(full)) {
-    if (!*pending) return std::nullopt;
-    return std::string(**pending);
+    if (!*pending) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(**pending));
   }
-  if (db_ == nullptr) return std::nullopt;
-  std::string value;
-  if (!db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(full.data(), full.size()), &value).ok()) return std::nullopt;
-  return value;
+  if (db_ == nullptr) return std::optional<std::string>();
+  return GetFrom(*db_, full);
 }
 
 std::string_view ReadModelWriter::Key(std::string_view key) const {
@@ -113,18 +163,16 @@ std::string_view ReadModelWriter::Key(std::string_view key) const {
   return key_;
 }
 
-std::optional<std::string> ReadModelReader::Get(std::string_view key) const {
+Result<std::optional<std::string>> ReadModelReader::Get(std::string_view key) const {
+  if (failed_) return Fail(*failed_);
   std::string full = prefix_;
   full.append(key);
-  std::string value;
-  auto s = store_.db()->Get(rocksdb::ReadOptions(), full, &value);
-  if (!s.ok()) return std::nullopt;
-  return value;
+  return GetFrom(*store_.db(), full);
 }
 
-void ReadModelReader::Scan(
-    std::string_view prefix, std::string_view start, bool reverse,
-    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+Result<void> ReadModelReader::Scan(std::string_view prefix, std::string_view start, bool reverse,
+                                   const Visitor& visit) const {
+  if (failed_) return Fail(*failed_);
   std::string full_prefix = prefix_;
   full_prefix.append(prefix);
   std::string from = prefix_;
@@ -139,12 +187,21 @@ void ReadModelReader::Scan(
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(full_prefix)) break;
     key.remove_prefix(prefix_.size());
-    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+    auto more = visit(key, std::string_view(it->value().data(), it->value().size()));
+    if (!more) return Fail(more.error());
+    if (!*more) return {};
   }
+  // Valid() is also false when a read failed: only the status tells.
+  if (!it->status().ok()) {
+    return Fail(ReadModelErrc::kIoError, "scan " + PrintableKey(full_prefix) + " from " + PrintableKey(from) + ": " +
+                                             it->status().ToString());
+  }
+  return {};
 }
 
-ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir)
-    : db_(std::move(db)), secondary_dir_(std::move(secondary_dir)) {}
+ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir,
+                               std::unique_ptr<rocksdb::Env> env)
+    : env_(std::move(env)), db_(std::move(db)), secondary_dir_(std::move(secondary_dir)) {}
 
 ReadModelStore::~ReadModelStore() {
   db_.reset();
@@ -190,11 +247,19 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db)));
 }
 
-std::optional<std::string> ReadModelStore::Get(std::string_view key) const {
-  std::string value;
-  if (!db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value).ok()) return std::nullopt;
-  return value;
+Result<std::unique_ptr<ReadModelStore>> ReadModelStore::OpenInMemory() {
+  std::unique_ptr<rocksdb::Env> env(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  rocksdb::Options options;
+  options.env = env.get();
+  options.create_if_missing = true;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(options, "/in-memory/views", &db);
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "open in-memory read models: " + s.ToString());
+  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db), {}, std::move(env)));
 }
+
+Result<std::optional<std::string>> ReadModelStore::Get(std::string_view key) const { return GetFrom(*db_, key); }
 
 Result<void> ReadModelStore::Write(rocksdb::WriteBatch& batch) {
   // No WAL: every batch carries its checkpoint in the same (single) column
@@ -213,16 +278,27 @@ Result<void> ReadModelStore::Write(const PendingChanges& changes) {
   return Write(batch);
 }
 
-std::string ReadModelStore::SlotOf(std::string_view projection) const {
+Result<std::string> ReadModelStore::LookUpSlot(std::string_view projection) const {
   {
     std::lock_guard lock(slots_mu_);
     if (auto it = slots_.find(projection); it != slots_.end()) return it->second;
   }
   auto stored = Get(SlotKey(projection));
-  std::string slot = stored ? *stored : std::string(projection) + "/";
+  if (!stored) return Fail(stored.error());
+  std::string slot = *stored ? **stored : std::string(projection) + "/";
   std::lock_guard lock(slots_mu_);
   slots_.emplace(std::string(projection), slot);
   return slot;
+}
+
+std::string ReadModelStore::SlotOf(std::string_view projection) const {
+  return LookUpSlot(projection).value_or(std::string(projection) + "/");
+}
+
+ReadModelReader ReadModelStore::Reader(std::string_view projection) const {
+  auto slot = LookUpSlot(projection);
+  if (!slot) return ReadModelReader(*this, std::move(slot.error()));
+  return ReadModelReader(*this, std::move(*slot));
 }
 
 void ReadModelStore::SetSlot(std::string_view projection, std::string prefix) {
@@ -264,6 +340,7 @@ Result<void> ReadModelStore::CopyTo(const std::string& dir) const {
       batch.Clear();
     }
   }
+  if (!it->status().ok()) return Fail(ReadModelErrc::kIoError, "copy read models: " + it->status().ToString());
   if (auto written = (*copy)->Write(batch); !written) return written;
   return (*copy)->Flush();
 }

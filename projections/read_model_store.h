@@ -7,6 +7,10 @@
 // last surviving batch ended.
 //
 // Thread safety: readers and the projector may use it concurrently.
+//
+// Errors: every read returns a status. A key that is absent is a value
+// (nullopt), never an error; a failed read is ReadModelErrc::kIoError with
+// the key in the detail, so an I/O error never reads as "not found".
 #pragma once
 
 #include <functional>
@@ -20,9 +24,11 @@
 #include <vector>
 
 #include "domain/result.h"
+#include "projections/read_model_errors.h"
 
 namespace rocksdb {
 class DB;
+class Env;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -72,7 +78,9 @@ class ReadModelWriter {
       : changes_(changes), db_(db), prefix_(std::move(prefix)) {}
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
-  std::optional<std::string> Get(std::string_view key) const;
+  // The value (pending or stored), nullopt if there is none, or kIoError.
+  [[nodiscard]] Result<std::optional<std::string>> Get(std::string_view key) const;
+  const std::string& prefix() const { return prefix_; }
 
  private:
   // prefix + key, in a buffer reused from call to call.
@@ -88,19 +96,40 @@ class ReadModelReader {
  public:
   ReadModelReader(const ReadModelStore& store, std::string prefix)
       : store_(store), prefix_(std::move(prefix)) {}
+  // A reader whose every read fails with `error` (its slot could not be read).
+  ReadModelReader(const ReadModelStore& store, Error error)
+      : store_(store), failed_(std::move(error)) {}
 
-  std::optional<std::string> Get(std::string_view key) const;
+  // The stored value, nullopt if there is none, or kIoError.
+  [[nodiscard]] Result<std::optional<std::string>> Get(std::string_view key) const;
+
+  // What a Scan visitor answers: true to go on, false to stop, or an error
+  // (a record it cannot decode) that stops the scan and is Scan's result.
+  using Visitor = std::function<Result<bool>(std::string_view key, std::string_view value)>;
 
   // Visits keys starting with `prefix`, from `start` (inclusive) upward, or
   // from `start` (inclusive) downward when `reverse`. Keys are passed
-  // without the projection's own prefix. Return false to stop.
-  void Scan(std::string_view prefix, std::string_view start, bool reverse,
-            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  // without the projection's own prefix. Fails with the visitor's error, or
+  // kIoError when the iterator stops on a failed read (its status).
+  [[nodiscard]] Result<void> Scan(std::string_view prefix, std::string_view start, bool reverse,
+                                  const Visitor& visit) const;
+
+  // The projection's prefix ("balances/"), for error details.
+  const std::string& prefix() const { return prefix_; }
 
  private:
   const ReadModelStore& store_;
   std::string prefix_;
+  std::optional<Error> failed_;
 };
+
+// A key as text for logs and error details: printable ASCII as is, every
+// other byte as \xNN (ids in keys are big-endian binary).
+std::string PrintableKey(std::string_view key);
+
+// ReadModelErrc::kCorruption naming the key (a projection's prefix plus
+// its key) and what the record should have been.
+std::unexpected<Error> CorruptRecord(std::string_view prefix, std::string_view key, std::string_view what);
 
 class ReadModelStore {
  public:
@@ -108,10 +137,15 @@ class ReadModelStore {
   // Read-only view of read models another process may be writing (what it
   // has flushed: a consistent state, checkpoints included).
   [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> OpenReader(const std::string& dir);
+  // A store held in memory only (RocksDB's in-memory Env): for tests of
+  // folds and queries that touch no disk. Ingest() and CopyTo() are not
+  // for it (they use the real file system).
+  [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> OpenInMemory();
   ~ReadModelStore();
 
-  // A key outside every projection's prefix (checkpoints).
-  std::optional<std::string> Get(std::string_view key) const;
+  // A key outside every projection's prefix (checkpoints): the value,
+  // nullopt if there is none, or kIoError.
+  [[nodiscard]] Result<std::optional<std::string>> Get(std::string_view key) const;
 
   [[nodiscard]] Result<void> Write(rocksdb::WriteBatch& batch);
   [[nodiscard]] Result<void> Write(const PendingChanges& changes);
@@ -132,9 +166,10 @@ class ReadModelStore {
 
   // Reads of a projection's live copy. A rebuild builds a shadow copy under
   // another prefix and then switches this projection's slot to it.
-  ReadModelReader Reader(std::string_view projection) const {
-    return ReadModelReader(*this, SlotOf(projection));
-  }
+  // A reader that fails every read if the projection's slot cannot be read.
+  ReadModelReader Reader(std::string_view projection) const;
+  // The projection's live prefix; the default ("name/") if its slot record
+  // cannot be read (Reader() reports that failure instead).
   std::string SlotOf(std::string_view projection) const;
   // Records (durably, with the batch that completes the copy) and publishes a new slot.
   void SetSlot(std::string_view projection, std::string prefix);
@@ -142,7 +177,10 @@ class ReadModelStore {
   rocksdb::DB* db() const { return db_.get(); }
 
  private:
-  explicit ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir = {});
+  explicit ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string secondary_dir = {},
+                          std::unique_ptr<rocksdb::Env> env = nullptr);
+  [[nodiscard]] Result<std::string> LookUpSlot(std::string_view projection) const;
+  std::unique_ptr<rocksdb::Env> env_;  // the in-memory Env; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::string secondary_dir_;
   mutable std::mutex slots_mu_;

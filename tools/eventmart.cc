@@ -1,4 +1,14 @@
-// eventmart: the one executable. Verbs: serve, stats, bench append|replay.
+// eventmart: the one executable. Verbs:
+//   serve      the HTTP service (commands, queries, admin; optional Kafka relay)
+//   project    a query node: read models from the Kafka feed, GET routes only
+//   dev-kafka  a local Kafka stand-in (librdkafka's mock cluster) for development
+//   stats      counts and sizes of a store (also while a server runs)
+//   load       fill a new store with a realistic history
+//   replay     print events as JSON lines or CSV
+//   rebuild    drop and rebuild read models from the log (server stopped)
+//   verify     check every invariant from the log, and the read models against it
+//   backup     a consistent copy of a store, live or stopped
+//   bench      append | replay | issue | relay | best: timed runs in process
 // Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>

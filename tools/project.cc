@@ -7,6 +7,7 @@
 
 #include "api/app.h"
 #include "api/http_server.h"
+#include "api/kafka_status.h"
 #include "eventstore/kafka/feed_replica.h"
 #include "eventstore/rocks_event_store.h"
 #include "eventstore/store_errors.h"
@@ -45,7 +46,8 @@ int Project(const ProjectOptions& options) {
     return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   App app{*store, nullptr, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
-  app.feed = &feed;
+  FeedStatusOf feed_status(feed);
+  app.feed = &feed_status;
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart query node",
                         "query node; local log in " + options.data_dir + ", feed from " + kafka->brokers)) {
     return kExitFailure;

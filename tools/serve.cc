@@ -6,6 +6,7 @@
 
 #include "api/app.h"
 #include "api/http_server.h"
+#include "api/kafka_status.h"
 #include "commands/command_processor.h"
 #include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
@@ -72,7 +73,8 @@ int Serve(const ServeOptions& options) {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
   App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
-  app.relay = relay.get();
+  std::optional<RelayStatusOf> relay_status;
+  if (relay) app.relay = &relay_status.emplace(*relay);
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;
   processor.Stop();
   if (relay) relay->Stop();

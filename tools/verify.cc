@@ -183,7 +183,12 @@ std::uint64_t CompareReadModels(const RocksEventStore& store, const std::string&
   GlobalPosition at = ~GlobalPosition{0};
   for (const auto& p : AllProjections(std::make_shared<SalesRanking>(), 0)) {
     auto stored = (*live)->Get(Projector::CheckpointKey(p->name()));
-    at = std::min<GlobalPosition>(at, stored && stored->size() == 8 ? DecodeFixed64BE(stored->data()) : 0);
+    if (!stored) {
+      std::printf("read models: cannot read the checkpoint of %s: %s\n", std::string(p->name()).c_str(),
+                  stored.error().Describe().c_str());
+      return 1;
+    }
+    at = std::min<GlobalPosition>(at, *stored && (*stored)->size() == 8 ? DecodeFixed64BE((*stored)->data()) : 0);
   }
   std::string fresh_dir = (std::filesystem::temp_directory_path() / "eventmart-verify-XXXXXX").string();
   if (mkdtemp(fresh_dir.data()) == nullptr) return 0;
@@ -202,9 +207,7 @@ std::uint64_t CompareReadModels(const RocksEventStore& store, const std::string&
     b->SeekToFirst();
     auto report = [&](const std::string& what, const rocksdb::Slice& key) {
       if (++differences <= 20) {
-        std::string printable;
-        for (unsigned char c : key.ToString()) printable += (c >= 0x20 && c < 0x7f) ? std::string(1, static_cast<char>(c)) : "\\x" + std::to_string(c);
-        std::printf("read model key %s: %s\n", printable.c_str(), what.c_str());
+        std::printf("read model key %s: %s\n", PrintableKey(key.ToStringView()).c_str(), what.c_str());
       }
     };
     while (a->Valid() || b->Valid()) {
@@ -220,6 +223,12 @@ std::uint64_t CompareReadModels(const RocksEventStore& store, const std::string&
       } else {
         if (!b->key().starts_with("~")) report("is missing from the live read model", b->key());
         b->Next();
+      }
+    }
+    for (const auto* it : {a.get(), b.get()}) {
+      if (!it->status().ok()) {
+        std::printf("read models: a read failed: %s\n", it->status().ToString().c_str());
+        ++differences;
       }
     }
   }

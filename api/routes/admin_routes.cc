@@ -1,4 +1,6 @@
 // Operations: Prometheus metrics, projection status, online rebuilds.
+#include <optional>
+
 #include "api/app.h"
 #include "api/json_io.h"
 #include "eventstore/store_errors.h"
@@ -34,28 +36,50 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }
 
+Json StatusJson(const ProjectionStatus& st, GlobalPosition head) {
+  Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
+  if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
+  return item;
+}
+
 void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
-  RunQuery(app, std::move(respond), std::move(post), [&app] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app]() -> Result<HttpResponse> {
     GlobalPosition head = app.log.LastPosition();
     Json items = Json::array();
-    for (const auto& st : app.projector.Statuses()) {
-      Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
-      if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
-      items.push_back(std::move(item));
-    }
+    for (const auto& st : app.projector.Statuses()) items.push_back(StatusJson(st, head));
     return JsonResponse(200, {{"items", std::move(items)}, {"head", head}});
   });
 }
 
+// The projection's status if it is rebuilding now.
+std::optional<ProjectionStatus> Rebuilding(const App& app, std::string_view name) {
+  for (auto& st : app.projector.Statuses()) {
+    if (st.name == name && st.state == "rebuilding") return st;
+  }
+  return std::nullopt;
+}
+
+// 202 when a rebuild starts, and (contract v2) 202 with the projection's
+// state when it is already rebuilding: asking twice is not a conflict. The
+// projector runs one rebuild at a time: asking for another projection's
+// meanwhile is 409 REBUILD_RUNNING (not the idempotency code).
 void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   std::string name(params[0]);
+  auto busy = [](const Result<void>& r) { return !r && r.error().code == StoreErrc::kBusy; };
   auto started = app.projector.Rebuild(name);
+  if (busy(started) && !Rebuilding(app, name)) started = app.projector.Rebuild(name);  // one may have just ended
+  if (busy(started)) {
+    if (auto st = Rebuilding(app, name)) return respond(JsonResponse(202, StatusJson(*st, app.log.LastPosition())));
+  }
   if (!started && started.error().code == StoreErrc::kInvalidArgument) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no projection named '" + name + "'"));
   }
-  if (!started) return respond(ErrorResponse(409, "REQUEST_IN_PROGRESS", started.error().detail));
+  if (!started && started.error().code == StoreErrc::kBusy) {
+    return respond(ErrorResponse(409, "REBUILD_RUNNING", "another projection is rebuilding; ask again when it is live"));
+  }
+  if (!started) return respond(ErrorResponse(started.error()));
   respond(JsonResponse(202, {{"name", name}, {"state", "rebuilding"}}));
 }
 

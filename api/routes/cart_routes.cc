@@ -26,15 +26,17 @@ void AddItemRoute(App& app, const HttpRequest& req, const PathParams& params, Re
              [](const Reply& r) { return JsonResponse(200, CartJson(std::get<CartView>(r))); }, std::move(respond));
 }
 
-void GetCartRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetCartRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto user = ParseIdSegment(params[0]);
   if (!user) return respond(ErrorResponse(user.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user] {
-    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
-      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
-    }
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, user = *user]() -> Result<HttpResponse> {
+    auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
+    if (!name) return Fail(name.error());
+    if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
     CartQueries carts(app.views.Reader(CartProjection::kName), app.views.Reader(CatalogProjection::kName));
-    return JsonResponse(200, CartJson(carts.Cart(user)));
+    auto cart = carts.Cart(user);
+    if (!cart) return Fail(cart.error());
+    return JsonResponse(200, CartJson(*cart));
   });
 }
 

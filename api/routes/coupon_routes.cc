@@ -1,4 +1,5 @@
 // Coupons: create (admin), issue first come first served, read, list held.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -18,7 +19,7 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
   auto type_name = RequireString(*j, "discountType");
   if (!type_name) return Fail(type_name.error());
   auto type = ParseDiscountType(*type_name);
-  if (!type) return Fail(DomainErrc::kInvalidRequest, "'discountType' must be FIXED or RATE");
+  if (!type) return Fail(ApiErrc::kInvalidRequest, "'discountType' must be FIXED or RATE");
   // A FIXED value is money (out of range: INVALID_AMOUNT); a RATE is a percentage.
   auto value = *type == DiscountType::kFixed ? RequireMoney(*j, "discountValue", 1) : RequireInt(*j, "discountValue");
   if (!value) return Fail(value.error());
@@ -28,7 +29,7 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
                    .expires_at_ms = 0};
   if (auto it = j->find("expiresAt"); it != j->end() && !it->is_null()) {
     auto at = it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
-    if (!at) return Fail(DomainErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
+    if (!at) return Fail(ApiErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
     coupon.expires_at_ms = *at;
   }
   if (auto valid = ValidateNewCoupon(coupon); !valid) return Fail(valid.error());
@@ -56,13 +57,14 @@ void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params
              std::move(respond));
 }
 
-void GetCouponRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetCouponRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
     auto coupon = CouponQueries(app.views.Reader(CouponProjection::kName)).FindCoupon(id);
-    if (!coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
-    return JsonResponse(200, CouponJson(*coupon));
+    if (!coupon) return Fail(coupon.error());
+    if (!*coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
+    return JsonResponse(200, CouponJson(**coupon));
   });
 }
 
@@ -76,13 +78,14 @@ void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond 
     return respond(ErrorResponse(400, "INVALID_REQUEST", "'status' must be ISSUED or ALL"));
   }
   bool all = status == "ALL";
-  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user, all] {
-    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
-      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
-    }
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, user = *user, all]() -> Result<HttpResponse> {
+    auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
+    if (!name) return Fail(name.error());
+    if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
     auto held = CouponQueries(app.views.Reader(CouponProjection::kName)).HeldBy(user, all, app.clock.NowMs());
+    if (!held) return Fail(held.error());
     Json items = Json::array();
-    for (const auto& h : held) items.push_back(UserCouponJson(h));
+    for (const auto& h : *held) items.push_back(UserCouponJson(h));
     return JsonResponse(200, {{"items", std::move(items)}});
   });
 }

@@ -1,6 +1,8 @@
 // Kafka: the relay's progress on the main service, the feed's on a query node.
+// The one route file that sees Kafka's types (through api/kafka_status.h).
 #include "api/app.h"
 #include "api/json_io.h"
+#include "api/kafka_status.h"
 
 namespace eventmart {
 namespace {
@@ -44,6 +46,17 @@ void AddKafkaRoutes(Router& router, App& app) {
     if (app.feed == nullptr) return respond(ErrorResponse(404, "NOT_FOUND", "this server is not a query node"));
     respond(JsonResponse(200, FeedJson(app.feed->Status())));
   });
+}
+
+std::optional<std::string> FeedNotReady(const App& app) {
+  if (app.feed == nullptr) return std::nullopt;
+  // A query node is ready once it has read (nearly) all the feed holds.
+  FeedStatus feed = app.feed->Status();
+  if (feed.kafka_lag < 0 || static_cast<GlobalPosition>(feed.kafka_lag) + feed.buffered > kReadyLag) {
+    return "the Kafka feed is behind (lag " + std::to_string(feed.kafka_lag) + ", " + std::to_string(feed.buffered) +
+           " buffered)";
+  }
+  return std::nullopt;
 }
 
 void RenderKafkaMetrics(const App& app, std::string* out) {

@@ -1,4 +1,5 @@
 // Orders, payments and the best sellers.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -12,7 +13,7 @@ namespace eventmart {
 namespace {
 
 Result<OrderItem> ParseItem(const Json& j) {
-  if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each item must be an object");
+  if (!j.is_object()) return Fail(ApiErrc::kInvalidRequest, "each item must be an object");
   auto product = RequireId(j, "productId");
   if (!product) return Fail(product.error());
   auto option = OptionalId(j, "optionId");
@@ -28,7 +29,7 @@ Result<PlaceOrder> ParsePlaceOrder(std::string_view body) {
   auto user = RequireId(*j, "userId");
   if (!user) return Fail(user.error());
   auto items = j->find("items");
-  if (items == j->end() || !items->is_array()) return Fail(DomainErrc::kInvalidRequest, "'items' must be an array");
+  if (items == j->end() || !items->is_array()) return Fail(ApiErrc::kInvalidRequest, "'items' must be an array");
   PlaceOrder order{.user_id = *user, .items = {}, .coupon_id = std::nullopt, .pay = false};
   for (const auto& item : *items) {
     auto parsed = ParseItem(item);
@@ -39,7 +40,7 @@ Result<PlaceOrder> ParsePlaceOrder(std::string_view body) {
   if (!coupon) return Fail(coupon.error());
   order.coupon_id = *coupon;
   if (auto pay = j->find("pay"); pay != j->end() && !pay->is_null()) {
-    if (!pay->is_boolean()) return Fail(DomainErrc::kInvalidRequest, "'pay' must be true or false");
+    if (!pay->is_boolean()) return Fail(ApiErrc::kInvalidRequest, "'pay' must be true or false");
     order.pay = pay->get<bool>();
   }
   return order;
@@ -76,13 +77,14 @@ void PayRoute(App& app, const HttpRequest& req, const PathParams&, Respond respo
              std::move(respond));
 }
 
-void GetOrderRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetOrderRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
     auto order = OrderQueries(app.views.Reader(OrderProjection::kName)).Find(id);
-    if (!order) return ErrorResponse(Error{DomainErrc::kOrderNotFound, {}});
-    return JsonResponse(200, OrderJson(*order));
+    if (!order) return Fail(order.error());
+    if (!*order) return ErrorResponse(Error{DomainErrc::kOrderNotFound, {}});
+    return JsonResponse(200, OrderJson(**order));
   });
 }
 
@@ -95,15 +97,18 @@ void ListOrdersRoute(App& app, const HttpRequest& req, const PathParams&, Respon
   if (!limit) return respond(ErrorResponse(limit.error()));
   auto before = DecodeCursor('o', QueryParam(req.query, "cursor"));
   if (!before) return respond(ErrorResponse(before.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, user = *user, limit = *limit, before = *before] {
-    if (!BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user)) {
-      return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
-    }
+  RunQuery(app, req, std::move(respond), std::move(post),
+           [&app, user = *user, limit = *limit, before = *before]() -> Result<HttpResponse> {
+    auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
+    if (!name) return Fail(name.error());
+    if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
     auto page = OrderQueries(app.views.Reader(OrderProjection::kName))
                     .ByUser(user, static_cast<std::size_t>(limit), static_cast<OrderId>(before));
+    if (!page) return Fail(page.error());
     Json items = Json::array();
-    for (const auto& o : page.items) items.push_back(OrderJson(o));
-    Json next = page.next_before == 0 ? Json(nullptr) : Json(EncodeCursor('o', static_cast<std::uint64_t>(page.next_before)));
+    for (const auto& o : page->items) items.push_back(OrderJson(o));
+    Json next = page->next_before == 0 ? Json(nullptr)
+                                       : Json(EncodeCursor('o', static_cast<std::uint64_t>(page->next_before)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }
@@ -113,16 +118,17 @@ void BestSellersRoute(App& app, const HttpRequest& req, const PathParams&, Respo
   if (!days) return respond(ErrorResponse(days.error()));
   auto limit = QueryInt(req.query, "limit", 5, 1, 100);
   if (!limit) return respond(ErrorResponse(limit.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, days = *days, limit = *limit] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, days = *days, limit = *limit]() -> Result<HttpResponse> {
     TimeMs now = app.clock.NowMs();
     auto top = app.ranking.Top(now, static_cast<int>(days), static_cast<std::size_t>(limit));
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
     Json items = Json::array();
     for (std::size_t i = 0; i < top.size(); ++i) {
       auto product = catalog.FindProduct(top[i].product_id);
+      if (!product) return Fail(product.error());
       items.push_back({{"rank", i + 1},
                        {"productId", top[i].product_id},
-                       {"name", product ? product->name : ""},
+                       {"name", *product ? (*product)->name : ""},
                        {"soldQuantity", top[i].sold}});
     }
     return JsonResponse(200, {{"items", std::move(items)},

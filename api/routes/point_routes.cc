@@ -21,13 +21,14 @@ HttpResponse BalanceBody(UserId user, Money balance) {
   return JsonResponse(200, {{"userId", user}, {"balance", balance}});
 }
 
-void GetBalance(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetBalance(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto user = ParseIdSegment(params[0]);
   if (!user) return respond(ErrorResponse(user.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *user] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *user]() -> Result<HttpResponse> {
     auto balance = BalanceQueries(app.views.Reader(BalanceProjection::kName)).Balance(id);
-    if (!balance) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
-    return BalanceBody(id, *balance);
+    if (!balance) return Fail(balance.error());
+    if (!*balance) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    return BalanceBody(id, **balance);
   });
 }
 
@@ -53,13 +54,17 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
   if (!limit) return respond(ErrorResponse(limit.error()));
   auto before = DecodeCursor('h', QueryParam(req.query, "cursor"));
   if (!before) return respond(ErrorResponse(before.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *user, limit = *limit, before = *before] {
+  RunQuery(app, req, std::move(respond), std::move(post),
+           [&app, id = *user, limit = *limit, before = *before]() -> Result<HttpResponse> {
     BalanceQueries queries(app.views.Reader(BalanceProjection::kName));
-    if (!queries.UserName(id)) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
+    auto name = queries.UserName(id);
+    if (!name) return Fail(name.error());
+    if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
     auto page = queries.History(id, static_cast<std::size_t>(limit), before);
+    if (!page) return Fail(page.error());
     Json items = Json::array();
-    for (const auto& e : page.items) items.push_back(HistoryItem(e));
-    Json next = page.next_before == 0 ? Json(nullptr) : Json(EncodeCursor('h', page.next_before));
+    for (const auto& e : page->items) items.push_back(HistoryItem(e));
+    Json next = page->next_before == 0 ? Json(nullptr) : Json(EncodeCursor('h', page->next_before));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

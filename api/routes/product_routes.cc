@@ -1,4 +1,5 @@
 // Products: create and restock (admin), list and read.
+#include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
 #include "api/render.h"
@@ -9,14 +10,14 @@ namespace eventmart {
 namespace {
 
 Result<NewOption> ParseOption(const Json& j, std::string default_name) {
-  if (!j.is_object()) return Fail(DomainErrc::kInvalidRequest, "each option must be an object");
+  if (!j.is_object()) return Fail(ApiErrc::kInvalidRequest, "each option must be an object");
   NewOption option{.name = std::move(default_name), .price = 0, .stock = 0};
   if (j.contains("name")) {
     auto name = RequireString(j, "name");
     if (!name) return Fail(name.error());
     option.name = std::move(*name);
   } else if (option.name.empty()) {
-    return Fail(DomainErrc::kInvalidRequest, "'name' must be a string");
+    return Fail(ApiErrc::kInvalidRequest, "'name' must be a string");
   }
   auto price = RequireMoney(j, "price", 0);
   if (!price) return Fail(price.error());
@@ -35,9 +36,9 @@ Result<NewProduct> ParseNewProduct(std::string_view body) {
   if (!name) return Fail(name.error());
   NewProduct product{.name = std::move(*name), .options = {}};
   if (auto it = j->find("options"); it != j->end()) {
-    if (!it->is_array()) return Fail(DomainErrc::kInvalidRequest, "'options' must be an array");
+    if (!it->is_array()) return Fail(ApiErrc::kInvalidRequest, "'options' must be an array");
     if (j->contains("price") || j->contains("stock")) {
-      return Fail(DomainErrc::kInvalidRequest, "give either 'options' or 'price' and 'stock', not both");
+      return Fail(ApiErrc::kInvalidRequest, "give either 'options' or 'price' and 'stock', not both");
     }
     for (const auto& item : *it) {
       auto option = ParseOption(item, "");
@@ -91,23 +92,27 @@ void ListProductsRoute(App& app, const HttpRequest& req, const PathParams&, Resp
     return respond(ErrorResponse(400, "INVALID_REQUEST", "'includeSoldOut' must be true or false"));
   }
   bool include_sold_out = sold_out == "true";
-  RunQuery(app, std::move(respond), std::move(post), [&app, limit = *limit, after = *after, include_sold_out] {
+  RunQuery(app, req, std::move(respond), std::move(post),
+           [&app, limit = *limit, after = *after, include_sold_out]() -> Result<HttpResponse> {
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
     auto page = catalog.List(static_cast<ProductId>(after), static_cast<std::size_t>(limit), include_sold_out);
+    if (!page) return Fail(page.error());
     Json items = Json::array();
-    for (const auto& p : page.items) items.push_back(ProductJson(p, /*with_options=*/false));
-    Json next = page.next_after == 0 ? Json(nullptr) : Json(EncodeCursor('p', static_cast<std::uint64_t>(page.next_after)));
+    for (const auto& p : page->items) items.push_back(ProductJson(p, /*with_options=*/false));
+    Json next = page->next_after == 0 ? Json(nullptr)
+                                      : Json(EncodeCursor('p', static_cast<std::uint64_t>(page->next_after)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }
 
-void GetProductRoute(App& app, const HttpRequest&, const PathParams& params, Respond respond, Post post) {
+void GetProductRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, std::move(respond), std::move(post), [&app, id = *id] {
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
     auto product = CatalogQueries(app.views.Reader(CatalogProjection::kName)).FindProduct(id);
-    if (!product) return ErrorResponse(Error{DomainErrc::kProductNotFound, {}});
-    return JsonResponse(200, ProductJson(*product, /*with_options=*/true));
+    if (!product) return Fail(product.error());
+    if (!*product) return ErrorResponse(Error{DomainErrc::kProductNotFound, {}});
+    return JsonResponse(200, ProductJson(**product, /*with_options=*/true));
   });
 }
 

@@ -111,3 +111,19 @@ TEST_CASE("An online rebuild swaps in a complete copy and queries never see a ha
   REQUIRE(c.Post("/api/v1/points/" + Id(users[0]) + "/charge", R"({"amount":1})").status == 200);
   CHECK(c.Get("/api/v1/points/" + Id(users[0])).json()["balance"] == 5000 - 150 + 1);
 }
+
+TEST_CASE("Asking to rebuild a projection that is already rebuilding answers 202 with its state", "[api][admin][rebuild]") {
+  TestServer server(TempDir("http-rebuild-twice"));
+  auto c = server.Client();
+  for (int i = 0; i < 20; ++i) CreateUser(c, "u" + std::to_string(i));
+  auto first = c.Post("/api/v1/admin/projections/balances/rebuild", "", {kAdmin});
+  REQUIRE(first.status == 202);
+  CHECK(first.json()["state"] == "rebuilding");
+  // Whether the first is still running (202 with its state) or has just
+  // ended (a new one starts), the answer is never a conflict.
+  auto again = c.Post("/api/v1/admin/projections/balances/rebuild", "", {kAdmin});
+  INFO(again.body);
+  REQUIRE(again.status == 202);
+  CHECK(again.json()["name"] == "balances");
+  CHECK(again.json()["state"] == "rebuilding");
+}

@@ -1,8 +1,12 @@
 // Users and points over real HTTP, as a client sees them.
 #include <catch2/catch.hpp>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <thread>
 
+#include "projections/keys.h"
 #include "tests/support/api_helpers.h"
 #include "tests/support/server_fixture.h"
 
@@ -242,4 +246,31 @@ TEST_CASE("Half-open connections time out and cannot starve others", "[api][limi
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(400));
   for (auto& t : senders) t.join();
   CHECK(closed == 40);
+}
+
+TEST_CASE("A read model that fails a query answers 500 INTERNAL and logs the route, key and cause", "[api][errors]") {
+  TestServer server(TempDir("http-read-model-error"));
+  auto c = server.Client();
+  auto kim = CreateUser(c, "kim");
+  REQUIRE(c.Get("/api/v1/points/" + Id(kim)).status == 200);  // projected
+  // A balance as a bad disk or a bug might leave it: not 8 bytes.
+  PendingChanges damage;
+  damage.Put(server.views().SlotOf(BalanceProjection::kName) + keys::Tagged('b', kim), "abc");
+  REQUIRE(server.views().Write(damage));
+
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", log));
+  auto r = c.Get("/api/v1/points/" + Id(kim));
+  spdlog::set_default_logger(previous);
+
+  CheckError(r, 500, "INTERNAL");
+  CHECK(r.json()["message"] == "internal error");  // nothing internal in the body
+  CHECK(r.body.find("balances") == std::string::npos);
+  std::string logged;
+  for (const auto& line : log->last_formatted()) logged += line;
+  INFO(logged);
+  CHECK(logged.find("GET /api/v1/points/" + Id(kim)) != std::string::npos);  // the route and its ids
+  CHECK(logged.find("balances/b") != std::string::npos);                      // the key
+  CHECK(logged.find("corrupt read-model record") != std::string::npos);       // the cause
 }

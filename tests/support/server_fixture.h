@@ -32,6 +32,7 @@ class TestServer {
   RocksEventStore& store() { return *store_; }
   CommandProcessor& processor() { return *processor_; }
   Projector& projector() { return *projector_; }
+  ReadModelStore& views() { return *views_; }
 
  private:
   std::string dir_;

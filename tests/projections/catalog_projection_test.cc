@@ -1,0 +1,122 @@
+#include "projections/catalog_projection.h"
+
+#include <catch2/catch.hpp>
+
+#include "projections/keys.h"
+#include "tests/projections/fold_harness.h"
+
+using namespace eventmart;
+using namespace eventmart::testing;
+
+namespace {
+
+ProductCreated Shirt() {
+  return ProductCreated{.product_id = 1, .name = "Shirt",
+                        .options = {{.option_id = 11, .name = "S", .price = 100, .stock = 10},
+                                    {.option_id = 12, .name = "M", .price = 120, .stock = 5}}};
+}
+
+ProductCreated OneOption(ProductId id, Quantity stock) {
+  return ProductCreated{.product_id = id, .name = "p" + std::to_string(id),
+                        .options = {{.option_id = id * 10 + 1, .name = "default", .price = 50, .stock = stock}}};
+}
+
+}  // namespace
+
+SCENARIO("The catalog shows products with their options' current stock", "[projections][catalog]") {
+  CatalogProjection projection;
+  FoldHarness given(projection);
+  CatalogQueries q(given.Reader());
+
+  GIVEN("a product with two options") {
+    REQUIRE(given.Fold({Shirt()}));
+
+    THEN("it is found with its options and the stock they were created with") {
+      auto product = q.FindProduct(1).value();
+      REQUIRE(product);
+      CHECK(product->name == "Shirt");
+      REQUIRE(product->options.size() == 2);
+      CHECK(product->options[0].name == "S");
+      CHECK(product->options[0].price == 100);
+      CHECK(product->options[0].stock == 10);
+      CHECK(product->options[1].stock == 5);
+      CHECK(product->TotalStock() == 15);
+    }
+    THEN("each option knows its product") {
+      CHECK(q.ProductOfOption(11).value() == 1);
+      CHECK(q.ProductOfOption(12).value() == 1);
+      CHECK(q.ProductOfOption(13).value() == std::nullopt);
+    }
+    THEN("an unknown product is not found (not an error)") { CHECK(q.FindProduct(2).value() == std::nullopt); }
+
+    WHEN("stock is reserved, released and restocked") {
+      REQUIRE(given.Fold({StockReserved{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 4, .stock_after = 6},
+                          StockReleased{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 1, .stock_after = 7},
+                          StockRestocked{.product_id = 1, .option_id = 12, .quantity = 3, .stock_after = 8}}));
+      THEN("each option shows the stock after the last change") {
+        auto product = q.FindProduct(1).value();
+        REQUIRE(product);
+        CHECK(product->options[0].stock == 7);
+        CHECK(product->options[1].stock == 8);
+      }
+    }
+
+    WHEN("every option is sold out") {
+      REQUIRE(given.Fold({StockReserved{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 10, .stock_after = 0},
+                          StockReserved{.product_id = 1, .option_id = 12, .order_id = 5, .quantity = 5, .stock_after = 0}}));
+      THEN("the list leaves it out unless sold-out products are asked for") {
+        CHECK(q.List(0, 10, /*include_sold_out=*/false).value().items.empty());
+        auto all = q.List(0, 10, /*include_sold_out=*/true).value();
+        REQUIRE(all.items.size() == 1);
+        CHECK(all.items[0].TotalStock() == 0);
+      }
+    }
+  }
+
+  GIVEN("three products, the second sold out") {
+    REQUIRE(given.Fold({OneOption(1, 3), OneOption(2, 0), OneOption(3, 4)}));
+    WHEN("the list is read one at a time") {
+      auto first = q.List(0, 1, false).value();
+      auto second = q.List(first.next_after, 1, false).value();
+      THEN("it pages by product id, skipping the sold-out one") {
+        REQUIRE(first.items.size() == 1);
+        CHECK(first.items[0].product_id == 1);
+        CHECK(first.next_after == 1);
+        REQUIRE(second.items.size() == 1);
+        CHECK(second.items[0].product_id == 3);
+        CHECK(second.next_after == 0);
+      }
+    }
+  }
+}
+
+SCENARIO("A damaged catalog record is an error, never a missing product", "[projections][catalog]") {
+  CatalogProjection projection;
+  FoldHarness given(projection);
+  CatalogQueries q(given.Reader());
+  GIVEN("a product whose stock has moved") {
+    REQUIRE(given.Fold({Shirt(), StockReserved{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 1,
+                                               .stock_after = 9}}));
+
+    WHEN("its product record does not decode") {
+      given.Damage(keys::Tagged('p', 1), "\xff\xff\xff");
+      THEN("finding it and listing fail with kCorruption") {
+        CHECK(ErrorOf(q.FindProduct(1)) == ReadModelErrc::kCorruption);
+        CHECK(ErrorOf(q.List(0, 10, true)) == ReadModelErrc::kCorruption);
+      }
+    }
+    WHEN("an option's stock record is not 8 bytes") {
+      given.Damage(keys::Tagged('s', 11), "12");
+      THEN("finding the product fails, rather than showing the stock it was created with") {
+        auto found = q.FindProduct(1);
+        REQUIRE_FALSE(found);
+        CHECK(found.error().code == ReadModelErrc::kCorruption);
+        CHECK(found.error().detail.find("catalog/s") != std::string::npos);
+      }
+    }
+    WHEN("an option's product record is not 8 bytes") {
+      given.Damage(keys::Tagged('o', 12), "");
+      THEN("the option's product is an error") { CHECK(ErrorOf(q.ProductOfOption(12)) == ReadModelErrc::kCorruption); }
+    }
+  }
+}
