@@ -1,6 +1,7 @@
 #include "tools/demo_data.h"
 
 #include <future>
+#include <vector>
 
 namespace eventmart::cli {
 
@@ -13,6 +14,8 @@ Result<Reply> SubmitAndWait(CommandProcessor& processor, Command command) {
 }
 
 namespace {
+
+constexpr TimeMs kHourMs = 3600 * 1000;
 
 Result<void> SeedUsers(CommandProcessor& processor) {
   struct DemoUser {
@@ -31,7 +34,7 @@ Result<void> SeedUsers(CommandProcessor& processor) {
   return {};
 }
 
-Result<void> SeedCatalog(CommandProcessor& processor) {
+Result<std::vector<ProductView>> SeedCatalog(CommandProcessor& processor) {
   const NewProduct products[] = {
       {"Basic T-shirt", {{"S", 19'000, 50}, {"M", 19'000, 80}, {"L", 21'000, 0}}},
       {"Wireless Earbuds", {{"default", 89'000, 30}}},
@@ -42,11 +45,13 @@ Result<void> SeedCatalog(CommandProcessor& processor) {
       {"Hand Cream", {{"default", 8'900, 0}}},
       {"Water Bottle 750ml", {{"default", 15'000, 64}}},
   };
+  std::vector<ProductView> created_products;
   for (const auto& product : products) {
     auto created = SubmitAndWait(processor, CreateProduct{product});
     if (!created) return Fail(created.error());
+    created_products.push_back(std::get<ProductView>(*created));
   }
-  return {};
+  return created_products;
 }
 
 Result<void> SeedCoupons(CommandProcessor& processor, TimeMs now_ms) {
@@ -62,12 +67,64 @@ Result<void> SeedCoupons(CommandProcessor& processor, TimeMs now_ms) {
   return {};
 }
 
+// Paid orders spread over the last three days, so that the best sellers
+// show a ranking at once. Paid by lee and choi (kim keeps 50,000 points).
+Result<void> SeedPaidOrders(CommandProcessor& processor, ManualClock& clock, TimeMs now_ms,
+                            const std::vector<ProductView>& products) {
+  struct Line {
+    std::size_t product;  // index into the demo catalog
+    std::size_t option;   // index into its options
+    Quantity quantity;
+  };
+  struct DemoOrder {
+    int hours_ago;
+    UserId user;
+    std::vector<Line> lines;
+  };
+  constexpr UserId kLee = 2, kChoi = 4;
+  constexpr std::size_t kTshirt = 0, kEarbuds = 1, kCoffee = 2, kNotebook = 4, kBottle = 7;
+  const DemoOrder orders[] = {
+      {70, kChoi, {{kNotebook, 0, 5}}},
+      {62, kLee, {{kCoffee, 1, 1}}},
+      {50, kChoi, {{kBottle, 0, 2}}},
+      {44, kChoi, {{kTshirt, 1, 1}, {kNotebook, 0, 3}}},
+      {30, kLee, {{kNotebook, 0, 4}}},
+      {26, kChoi, {{kCoffee, 0, 2}}},
+      {20, kChoi, {{kBottle, 0, 3}}},
+      {8, kChoi, {{kEarbuds, 0, 1}}},
+      {3, kLee, {{kBottle, 0, 1}, {kNotebook, 0, 2}}},
+  };
+  for (const auto& order : orders) {
+    PlaceOrder place{.user_id = order.user, .items = {}, .coupon_id = std::nullopt, .pay = true};
+    for (const auto& line : order.lines) {
+      const ProductView& product = products.at(line.product);
+      place.items.push_back({.product_id = product.product_id,
+                             .option_id = product.options.at(line.option).option_id,
+                             .quantity = line.quantity});
+    }
+    clock.Set(now_ms - order.hours_ago * kHourMs);
+    auto placed = SubmitAndWait(processor, std::move(place));
+    if (!placed) return Fail(placed.error());
+  }
+  return {};
+}
+
 }  // namespace
 
-Result<void> SeedDemoData(CommandProcessor& processor, TimeMs now_ms) {
-  if (auto users = SeedUsers(processor); !users) return users;
-  if (auto catalog = SeedCatalog(processor); !catalog) return catalog;
-  return SeedCoupons(processor, now_ms);
+Result<void> SeedDemoData(EventStore& store, TimeMs now_ms, const CommandProcessorOptions& options) {
+  // Its own processor, on a clock that walks through the last three days.
+  ManualClock clock(now_ms - 71 * kHourMs);
+  CommandProcessor processor(store, clock, options);
+  if (auto started = processor.Start(); !started) return Fail(started.error());
+  auto seeded = [&]() -> Result<void> {
+    if (auto users = SeedUsers(processor); !users) return users;
+    auto catalog = SeedCatalog(processor);
+    if (!catalog) return Fail(catalog.error());
+    if (auto coupons = SeedCoupons(processor, now_ms); !coupons) return coupons;
+    return SeedPaidOrders(processor, clock, now_ms, *catalog);
+  }();
+  processor.Stop();
+  return seeded;
 }
 
 }  // namespace eventmart::cli

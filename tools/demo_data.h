@@ -6,8 +6,10 @@
 
 namespace eventmart::cli {
 
-// Decides each demo command through the processor and waits for it.
-[[nodiscard]] Result<void> SeedDemoData(CommandProcessor& processor, TimeMs now_ms);
+// Seeds an empty store before the service starts: users with points, a
+// catalog, coupons, and paid orders over the three days before `now_ms`
+// (decided by a processor of its own whose clock walks through those days).
+[[nodiscard]] Result<void> SeedDemoData(EventStore& store, TimeMs now_ms, const CommandProcessorOptions& options);
 
 // Submits one command and blocks until it is durable.
 [[nodiscard]] Result<Reply> SubmitAndWait(CommandProcessor& processor, Command command);

@@ -38,8 +38,16 @@ int Serve(const ServeOptions& options) {
   auto& store = stores->log;
   auto& views = stores->views;
   SystemClock clock;
-  CommandProcessor processor(*store, clock,
-                             {.max_balance = options.max_balance, .order_ttl_ms = options.order_ttl.count()});
+  CommandProcessorOptions processor_options{.max_balance = options.max_balance,
+                                            .order_ttl_ms = options.order_ttl.count()};
+  if (options.demo && store->LastPosition() == 0) {
+    if (auto seeded = SeedDemoData(*store, clock.NowMs(), processor_options); !seeded) {
+      spdlog::error("demo data: {}", seeded.error().Describe());
+      return kExitFailure;
+    }
+    spdlog::info("demo data loaded");
+  }
+  CommandProcessor processor(*store, clock, processor_options);
   auto folded = processor.Start([](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   if (!folded) {
     spdlog::error("cannot load state from the log: {}", folded.error().Describe());
@@ -54,13 +62,6 @@ int Serve(const ServeOptions& options) {
   }
   if (options.admin_token.empty()) {
     spdlog::warn("no admin token set (--admin-token or EVENTMART_ADMIN_TOKEN): admin routes will answer 401");
-  }
-  if (options.demo && store->LastPosition() == 0) {
-    if (auto seeded = SeedDemoData(processor, clock.NowMs()); !seeded) {
-      spdlog::error("demo data: {}", seeded.error().Describe());
-      return kExitFailure;
-    }
-    spdlog::info("demo data loaded");
   }
   std::unique_ptr<KafkaRelay> relay;
   if (kafka) {

@@ -5,8 +5,41 @@
 #include "api/json_io.h"
 #include "eventstore/store_errors.h"
 
+#include <filesystem>
+
 namespace eventmart {
 namespace {
+
+// Bytes of the regular files under `dir` (0 if it cannot be read).
+double DirectoryBytes(const std::string& dir) {
+  std::error_code ec;
+  std::uintmax_t total = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      auto size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return static_cast<double>(total);
+}
+
+// Disk use: the stores' own bytes, and the filesystem that holds the log.
+void RenderDiskMetrics(App& app, std::string* out) {
+  *out += "# HELP eventmart_store_bytes Bytes on disk of each store (event log, read models).\n"
+          "# TYPE eventmart_store_bytes gauge\n";
+  *out += "eventmart_store_bytes{store=\"events\"} " + std::to_string(DirectoryBytes(app.log.dir())) + "\n";
+  *out += "eventmart_store_bytes{store=\"views\"} " + std::to_string(DirectoryBytes(app.views.dir())) + "\n";
+  std::error_code ec;
+  auto space = std::filesystem::space(app.log.dir(), ec);
+  if (ec) return;
+  AppendMetric(out, "eventmart_filesystem_size_bytes", "gauge", "Size of the filesystem that holds the event log.",
+               static_cast<double>(space.capacity));
+  AppendMetric(out, "eventmart_filesystem_avail_bytes", "gauge",
+               "Bytes an unprivileged writer may still use on the filesystem that holds the event log.",
+               static_cast<double>(space.available));
+}
 
 void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respond, Post) {
   std::string out;
@@ -32,6 +65,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
                app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
                app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
+  RenderDiskMetrics(app, &out);
   RenderKafkaMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }

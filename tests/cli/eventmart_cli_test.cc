@@ -57,6 +57,17 @@ TEST_CASE("serve --demo answers over HTTP, stats reads the live store, SIGTERM d
   REQUIRE(kim.status == 200);
   CHECK(kim.json()["balance"] == 50000);
   CHECK(c.Get("/readyz").status == 200);
+  // The demo has paid orders over the last three days: a newcomer's first
+  // best sellers show a ranking, and a one-day window shows less.
+  auto best = c.Get("/api/v1/products/best");
+  REQUIRE(best.status == 200);
+  REQUIRE(best.json()["items"].size() == 5);
+  CHECK(best.json()["items"][0]["name"] == "Notebook A5");
+  CHECK(best.json()["items"][0]["soldQuantity"] == 14);
+  auto today = c.Get("/api/v1/products/best?days=1");
+  REQUIRE(today.status == 200);
+  CHECK(!today.json()["items"].empty());
+  CHECK(today.json()["items"][0]["soldQuantity"] < 14);
 
   auto second = Run(ServeArgs(dir));
   CHECK(second.exit_code == 1);
