@@ -98,6 +98,21 @@ std::optional<CouponView> CouponQueries::FindCoupon(CouponId id) const {
   return ToView(id, *record);
 }
 
+CouponPage CouponQueries::List(CouponId after, std::size_t limit) const {
+  CouponPage page;
+  reader_.Scan("c", keys::Tagged('c', after + 1), /*reverse=*/false, [&](std::string_view key, std::string_view value) {
+    auto record = DecodeFields<CouponRecord>(value);
+    if (!record) return true;
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().coupon_id;
+      return false;
+    }
+    page.items.push_back(ToView(keys::IdAt(key, 1), *record));
+    return true;
+  });
+  return page;
+}
+
 std::vector<UserCouponView> CouponQueries::HeldBy(UserId user, bool all, TimeMs now_ms) const {
   std::vector<UserCouponView> out;
   std::string prefix = keys::Tagged('u', user);
