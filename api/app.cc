@@ -43,6 +43,7 @@ Router MakeRouter(App& app) {
   AddCartRoutes(router, app);
   AddAdminRoutes(router, app);
   AddKafkaRoutes(router, app);
+  AddConsoleRoutes(router, app);
   router.SetObserver([&app](std::string_view route, int status, double seconds) {
     app.metrics.ObserveRequest(route, status, seconds);
   });

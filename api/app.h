@@ -50,6 +50,7 @@ void AddCartRoutes(Router& router, App& app);
 void AddOrderRoutes(Router& router, App& app);
 void AddAdminRoutes(Router& router, App& app);
 void AddKafkaRoutes(Router& router, App& app);
+void AddConsoleRoutes(Router& router, App& app);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages EventMart builds with (only what is missing).
+# Installs the Debian packages EventMart builds with (only what is missing),
+# and the npm packages of the operators' console and its browser test (from
+# their lock files, when node_modules is missing).
 set -euo pipefail
 
 PACKAGES=(
@@ -7,7 +9,11 @@ PACKAGES=(
   libboost-dev librocksdb-dev librdkafka-dev libcereal-dev catch2
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   wrk kcat
+  chromium
 )
+# Node.js 20 is expected (the CI image has it); without node at all, take Debian's.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -20,3 +26,14 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# uPlot for the console (embedded into the binary by the build), and
+# playwright-core for the browser test (it drives Debian's chromium; no
+# browser is downloaded).
+cd "$(dirname "$0")/.."
+for dir in api/console tests/browser; do
+  if [ ! -d "$dir/node_modules" ]; then
+    echo "setup: npm ci in $dir" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done
