@@ -94,7 +94,7 @@ SCENARIO("Restocking names an option of the product", "[domain][decide][catalog]
   }
 }
 
-SCENARIO("A product's only option is the default; a product with several needs one named", "[domain][decide][catalog]") {
+SCENARIO("A product's only option is the default (a product with several needs one named)", "[domain][decide][catalog]") {
   Given given{User(1), Product(1, {Option(10, 500, 2)}), Product(2, {Option(20, 100, 5), Option(21, 100, 5)})};
   auto one = given.When(AddCartItem{.user_id = 1, .product_id = 1, .option_id = std::nullopt, .quantity = 1});
   REQUIRE(one);
