@@ -37,7 +37,9 @@
     rebuilds: {},        // projection name -> {asked, sawRebuilding, done}
     projections: [],
     head: 0,
+    absentUntil: {},     // optional route -> time (ms) before which it is not asked again
   };
+  const ABSENT_RETRY_MS = 15000;
 
   // ---------------------------------------------------------------- utilities
 
@@ -362,6 +364,16 @@
     return response;
   }
 
+  // A route only some servers have (the feed on a query node, the cluster
+  // route once clustered): after a 404 it is asked again only every
+  // ABSENT_RETRY_MS.
+  async function optionalJson(path) {
+    if (Date.now() < (state.absentUntil[path] || 0)) return {status: 404, body: null};
+    const result = await json(path);
+    if (result.status === 404) state.absentUntil[path] = Date.now() + ABSENT_RETRY_MS;
+    return result;
+  }
+
   async function json(path) {
     const response = await api(path);
     if (!response.ok) return {status: response.status, body: null};
@@ -562,10 +574,10 @@
         api('/metrics').then((r) => (r.ok ? r.text() : Promise.reject(new Error(`/metrics: ${r.status}`)))),
         json('/api/v1/admin/projections'),
         json('/api/v1/admin/relay'),
-        json('/api/v1/admin/feed'),
+        optionalJson('/api/v1/admin/feed'),
         json('/api/v1/products/best?days=3&limit=8'),
         json('/api/v1/admin/coupons?limit=100'),
-        json('/api/v1/admin/cluster'),
+        optionalJson('/api/v1/admin/cluster'),
       ]);
       updateFromMetrics(metrics, at);
       if (projections.body) renderProjections(projections.body, at);
