@@ -238,7 +238,8 @@
         cursor: {drag: {x: false, y: false}},
         legend: {live: true},
         scales: {x: {time: true}, y: {range: (u, min, max) => [0, Math.max(this.minMax, (max || 0) * 1.1)]}},
-        axes: [{...axisStyle, space: 64, values: (u, splits) => splits.map(clock)}, {...axisStyle, size: 56, values: (u, splits) => splits.map((v) => fmt(v) + unit)}],
+        axes: [{...axisStyle, space: 64, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
+                 values: (u, splits) => splits.map(clock)}, {...axisStyle, size: 56, values: (u, splits) => splits.map((v) => fmt(v) + unit)}],
         series: [
           {value: (u, v) => (v == null ? '–' : clock(v))},
           ...names.map((name) => ({
