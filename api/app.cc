@@ -46,6 +46,7 @@ Router MakeRouter(App& app) {
   AddAdminRoutes(router, app);
   AddKafkaRoutes(router, app);
   AddDocumentRoutes(router, app);
+  AddConsoleRoutes(router, app);
   router.SetObserver([&app](std::string_view route, int status, double seconds) {
     app.metrics.ObserveRequest(route, status, seconds);
   });

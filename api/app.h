@@ -59,6 +59,7 @@ void AddOrderRoutes(Router& router, App& app);
 void AddAdminRoutes(Router& router, App& app);
 void AddKafkaRoutes(Router& router, App& app);
 void AddDocumentRoutes(Router& router, App& app);  // GET /openapi.yaml
+void AddConsoleRoutes(Router& router, App& app);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
 // Why a query node is not ready yet (its Kafka feed is behind), or nullopt

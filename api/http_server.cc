@@ -156,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->result(static_cast<http::status>(response.status));
     res->set(http::field::server, "eventmart");
     if (response.status != 204) res->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) res->set(name, value);
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive && !server_.draining_);
     res->prepare_payload();

@@ -25,6 +25,7 @@ struct HttpResponse {
   int status = 200;
   std::string body;  // JSON unless content_type says otherwise; empty for 204
   std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;  // extra header fields, sent as given
 };
 
 using Respond = std::function<void(HttpResponse)>;

@@ -117,6 +117,25 @@ Result<std::optional<CouponView>> CouponQueries::FindCoupon(CouponId id) const {
   return view;
 }
 
+Result<CouponPage> CouponQueries::List(CouponId after, std::size_t limit) const {
+  CouponPage page;
+  auto scanned = reader_.Scan("c", keys::Tagged('c', after + 1), /*reverse=*/false,
+                              [&](std::string_view key, std::string_view value) -> Result<bool> {
+    auto record = DecodeFields<CouponRecord>(value);
+    if (!record || key.size() != 9) return CorruptRecord(reader_.prefix(), key, "coupon record");
+    if (page.items.size() == limit) {
+      page.next_after = page.items.back().coupon_id;
+      return false;
+    }
+    auto view = ToView(keys::IdAt(key, 1), *record);
+    if (!view) return CorruptRecord(reader_.prefix(), key, "coupon record (discount type)");
+    page.items.push_back(std::move(*view));
+    return true;
+  });
+  if (!scanned) return Fail(scanned.error());
+  return page;
+}
+
 Result<std::vector<UserCouponView>> CouponQueries::HeldBy(UserId user, bool all, TimeMs now_ms) const {
   std::vector<UserCouponView> out;
   std::string prefix = keys::Tagged('u', user);

@@ -1,6 +1,6 @@
 // projections/coupon_projection.h
 // Coupons with their remaining quantity, and the coupons each user holds:
-//   GET /api/v1/coupons/{id}, GET /api/v1/coupons?userId=
+//   GET /api/v1/coupons/{id}, GET /api/v1/coupons?userId=, GET /api/v1/admin/coupons
 // Keys (under "coupons/"):
 //   c<couponId BE8>                 -> CouponRecord
 //   u<userId BE8><userCouponId BE8> -> HeldCouponRecord
@@ -22,6 +22,11 @@ class CouponProjection final : public Projection {
   bool Wants(std::string_view type) const override { return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased>(type); }
 };
 
+struct CouponPage {
+  std::vector<CouponView> items;
+  CouponId next_after = 0;  // 0 on the last page
+};
+
 // Each query fails (ReadModelErrc) when a read fails or a stored record
 // cannot be decoded; an unknown id is nullopt.
 class CouponQueries {
@@ -29,6 +34,8 @@ class CouponQueries {
   explicit CouponQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
   [[nodiscard]] Result<std::optional<CouponView>> FindCoupon(CouponId id) const;
+  // Every coupon with an id above `after`, by id, at most `limit`.
+  [[nodiscard]] Result<CouponPage> List(CouponId after, std::size_t limit) const;
   // The user's coupons, oldest first: usable ones only (ISSUED and not
   // expired at now_ms), or every one with its status when `all`.
   [[nodiscard]] Result<std::vector<UserCouponView>> HeldBy(UserId user, bool all, TimeMs now_ms) const;

@@ -5,7 +5,7 @@
 #   BUILD=asan tools/test.sh       AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
+tools/setup.sh --tests
 BUILD="${BUILD:-dev}"
 case "$BUILD" in
   dev) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g") ;;

@@ -1,4 +1,4 @@
-// Coupons: create (admin), issue first come first served, read, list held.
+// Coupons: create and list (admin), issue first come first served, read, list held.
 #include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
@@ -43,6 +43,25 @@ void CreateCouponRoute(App& app, const HttpRequest& req, const PathParams&, Resp
   RunCommand(app, req, CreateCoupon{std::move(*coupon)},
              [](const Reply& r) { return JsonResponse(201, CouponJson(std::get<CouponView>(r))); },
              std::move(respond));
+}
+
+// Every coupon with its remaining quantity, by id (the operators' console
+// charts them).
+void ListCouponsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
+  auto limit = QueryInt(req.query, "limit", 20, 1, 100);
+  if (!limit) return respond(ErrorResponse(limit.error()));
+  auto after = DecodeCursor('c', QueryParam(req.query, "cursor"));
+  if (!after) return respond(ErrorResponse(after.error()));
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, limit = *limit, after = *after]() -> Result<HttpResponse> {
+    auto page = CouponQueries(app.views.Reader(CouponProjection::kName))
+                    .List(static_cast<CouponId>(after), static_cast<std::size_t>(limit));
+    if (!page) return Fail(page.error());
+    Json items = Json::array();
+    for (const auto& c : page->items) items.push_back(CouponJson(c));
+    Json next = page->next_after == 0 ? Json(nullptr) : Json(EncodeCursor('c', static_cast<std::uint64_t>(page->next_after)));
+    return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
+  });
 }
 
 void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
@@ -95,6 +114,7 @@ void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond 
 void AddCouponRoutes(Router& router, App& app) {
   using namespace std::placeholders;
   router.Add("POST", "/api/v1/admin/coupons", std::bind(CreateCouponRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("GET", "/api/v1/admin/coupons", std::bind(ListCouponsRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("POST", "/api/v1/coupons/{}/issue", std::bind(IssueCouponRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/coupons/{}", std::bind(GetCouponRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/coupons", std::bind(ListHeldRoute, std::ref(app), _1, _2, _3, _4));

@@ -312,6 +312,12 @@ test('every response of a session matches docs/openapi.yaml', { timeout: 120000 
   await t.test('admin routes', async () => {
     const projections = await call('GET', '/api/v1/admin/projections', { headers: ADMIN, expect: 200 });
     await call('GET', '/api/v1/admin/projections', { expect: [401, 'UNAUTHORIZED'] });
+    await call('GET', '/api/v1/admin/coupons?limit=2', { headers: ADMIN, expect: 200 });
+    await call('GET', '/api/v1/admin/coupons', { expect: [401, 'UNAUTHORIZED'] });
+    await call('GET', '/console', { expect: 200 });
+    await call('GET', '/console/console.js', { expect: 200 });
+    await call('GET', '/console/uPlot.min.css', { expect: 200 });
+    await call('GET', '/console/nosuch.js', { expect: [404, 'NOT_FOUND'] });
     await call('GET', '/api/v1/admin/relay', { headers: ADMIN, expect: 200 });
     await call('GET', '/api/v1/admin/relay', { expect: [401, 'UNAUTHORIZED'] });
     await call('GET', '/api/v1/admin/feed', { headers: ADMIN, expect: [404, 'NOT_FOUND'] });
