@@ -257,8 +257,7 @@ class RocksEventStore::Impl {
     return position_cv_.wait_for(lock, timeout, [&] { return last_position() >= position; });
   }
 
-  Result<std::size_t> Scan(const ScanOptions& options,
-                           const std::function<bool(const RecordedEventView&)>& visit) const {
+  Result<std::size_t> Scan(const ScanOptions& options, const ScanVisitor& visit) const {
     rocksdb::ReadOptions ro;
     ro.readahead_size = 4 << 20;
     ro.fill_cache = false;
@@ -273,7 +272,9 @@ class RocksEventStore::Impl {
       auto view = DecodeEnvelope(position, std::string_view(it->value().data(), it->value().size()));
       if (!view) return Fail(view.error());
       ++visited;
-      if (!visit(*view)) break;
+      auto step = visit(*view);
+      if (!step) return Fail(std::move(step.error()));
+      if (*step == ScanStep::kStop) break;
     }
     if (!it->status().ok()) return Fail(FromStatus(it->status(), "scan"));
     return visited;
@@ -328,7 +329,7 @@ class RocksEventStore::Impl {
       stats.last_position = e.position;
       ++stats.events_per_type[std::string(e.type)];
       if (e.version == 1) ++stats.streams_per_category[std::string(CategoryOf(e.stream))];
-      return true;
+      return ScanStep::kContinue;
     });
     if (!scanned) return Fail(scanned.error());
     std::string count;
@@ -609,8 +610,7 @@ Result<std::vector<RecordedEvent>> RocksEventStore::ReadStream(std::string_view 
   return impl_->ReadStream(stream, from, limit);
 }
 
-Result<std::size_t> RocksEventStore::Scan(
-    const ScanOptions& options, const std::function<bool(const RecordedEventView&)>& visit) const {
+Result<std::size_t> RocksEventStore::Scan(const ScanOptions& options, const ScanVisitor& visit) const {
   return impl_->Scan(options, visit);
 }
 

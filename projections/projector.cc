@@ -10,6 +10,7 @@
 
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
+#include "eventstore/scan_events.h"
 
 namespace eventmart {
 namespace {
@@ -107,24 +108,22 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   writers.reserve(projections_.size());
   for (std::size_t i = 0; i < projections_.size(); ++i) writers.emplace_back(batch, views_.db(), prefixes_[i]);
   GlobalPosition last = 0;
-  Error decode_error;
-  auto scanned = log_.Scan({.from = from, .to = up_to, .limit = max_events}, [&](const RecordedEventView& view) {
-    last = view.position;
-    bool wanted = false;
-    for (const auto& p : projections_) wanted = wanted || p->Wants(view.type);
-    if (!wanted) return true;  // not even decoded
-    auto event = DecodeEvent(view);
-    if (!event) {
-      decode_error = event.error();
-      return false;
-    }
-    for (std::size_t i = 0; i < projections_.size(); ++i) {
-      if (checkpoints_[i] < view.position) projections_[i]->Apply(view, *event, writers[i]);
-    }
-    return true;
-  });
+  auto scanned = ScanEvents(
+      log_, {.from = from, .to = up_to, .limit = max_events},
+      [&](const RecordedEventView& view) {
+        last = view.position;
+        for (const auto& p : projections_) {
+          if (p->Wants(view.type)) return true;
+        }
+        return false;
+      },
+      [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+        for (std::size_t i = 0; i < projections_.size(); ++i) {
+          if (checkpoints_[i] < view.position) projections_[i]->Apply(view, event, writers[i]);
+        }
+        return ScanStep::kContinue;
+      });
   if (!scanned) return Fail(scanned.error());
-  if (decode_error.code) return Fail(decode_error);
   if (last == 0) return std::size_t{0};
   std::string encoded;
   PutFixed64BE(&encoded, last);
@@ -186,22 +185,18 @@ Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
   }
   PendingChanges batch;
   ReadModelWriter writer(batch, views_.db(), shadow_->prefix);
-  Error decode_error;
   GlobalPosition last = shadow_->position;
-  auto scanned = log_.Scan({.from = shadow_->position + 1, .to = position(), .limit = max_events},
-                           [&](const RecordedEventView& view) {
-                             last = view.position;
-                             if (!shadow_->instance->Wants(view.type)) return true;
-                             auto event = DecodeEvent(view);
-                             if (!event) {
-                               decode_error = event.error();
-                               return false;
-                             }
-                             shadow_->instance->Apply(view, *event, writer);
-                             return true;
-                           });
+  auto scanned = ScanEvents(
+      log_, {.from = shadow_->position + 1, .to = position(), .limit = max_events},
+      [&](const RecordedEventView& view) {
+        last = view.position;
+        return shadow_->instance->Wants(view.type);
+      },
+      [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+        shadow_->instance->Apply(view, event, writer);
+        return ScanStep::kContinue;
+      });
   if (!scanned) return Fail(scanned.error());
-  if (decode_error.code) return Fail(decode_error);
   if (auto written = views_.Write(batch); !written) return Fail(written.error());
   shadow_->position = last;
   PublishStatuses();

@@ -13,6 +13,7 @@
 #include "eventstore/event_json.h"
 #include "eventstore/kafka/ack_tracker.h"
 #include "eventstore/kafka/data_platform.h"
+#include "eventstore/scan_events.h"
 #include "eventstore/store_errors.h"
 
 namespace eventmart {
@@ -209,21 +210,16 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   }
 
   void PublishRange(GlobalPosition from, GlobalPosition to) {
-    std::string problem;
-    auto scanned = log_.Scan({.from = from, .to = to}, [&](const RecordedEventView& view) {
-      auto event = DecodeEvent(view);
-      if (!event) {
-        problem = "position " + std::to_string(view.position) + ": " + event.error().Describe();
-        return false;
-      }
-      const auto* paid = std::get_if<OrderPaid>(&*event);
+    auto scanned = ScanEvents(log_, {.from = from, .to = to}, EveryEvent,
+                              [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+      const auto* paid = std::get_if<OrderPaid>(&event);
       // Counted before producing: a delivery report may be served while a
       // full queue makes Produce poll.
       tracker_.Sent(view.position, paid ? 2 : 1, view.occurred_at_ms);
       event_json_.clear();
-      AppendEventJson(view, *event, &event_json_);
+      AppendEventJson(view, event, &event_json_);
       if (!Produce(TopicOf(view.stream), view.stream, event_json_, view.occurred_at_ms, Opaque(view.position, false))) {
-        return false;
+        return ScanStep::kStop;  // Produce has set the relay up for a restart
       }
       if (paid) {
         platform_json_.clear();
@@ -231,14 +227,14 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
         std::string key = std::to_string(paid->order_id);
         if (!Produce(options_.kafka.data_platform_topic, key, platform_json_, view.occurred_at_ms,
                      Opaque(view.position, true))) {
-          return false;
+          return ScanStep::kStop;
         }
       }
-      return true;
+      return ScanStep::kContinue;
     });
-    if (!scanned) problem = "reading the log: " + scanned.error().Describe();
-    if (!problem.empty()) {
+    if (!scanned) {
       // A log the relay cannot read is not something a retry fixes.
+      std::string problem = "reading the log: " + scanned.error().Describe();
       spdlog::error("kafka relay stopped: {}", problem);
       SetState("failed", problem);
       stopping_.store(true);

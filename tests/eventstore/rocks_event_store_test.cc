@@ -268,7 +268,7 @@ TEST_CASE("A corrupt stored event gives a clear error", "[eventstore][corruption
   std::vector<GlobalPosition> seen;
   auto scanned = store->Scan({}, [&](const RecordedEventView& e) {
     seen.push_back(e.position);
-    return true;
+    return ScanStep::kContinue;
   });
   REQUIRE_FALSE(scanned);
   CHECK(scanned.error().code == StoreErrc::kCorruption);
