@@ -1,7 +1,6 @@
 // Operations: Prometheus metrics, projection status, online rebuilds.
 #include "api/app.h"
 #include "api/json_io.h"
-#include "eventstore/store_errors.h"
 
 namespace eventmart {
 namespace {
@@ -21,11 +20,14 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
                static_cast<double>(head));
   out += "# HELP eventmart_projection_position Position each projection has folded.\n# TYPE eventmart_projection_position gauge\n";
   std::string lags = "# HELP eventmart_projection_lag Events each projection is behind the log.\n# TYPE eventmart_projection_lag gauge\n";
+  std::string failed = "# HELP eventmart_projection_failed 1 while a projection is stopped by an error (see /api/v1/admin/projections).\n# TYPE eventmart_projection_failed gauge\n";
   for (const auto& st : app.projector.Statuses()) {
     out += "eventmart_projection_position{projection=\"" + st.name + "\"} " + std::to_string(st.position) + "\n";
     lags += "eventmart_projection_lag{projection=\"" + st.name + "\"} " + std::to_string(head - std::min(head, st.position)) + "\n";
+    failed += "eventmart_projection_failed{projection=\"" + st.name + "\"} " + (st.state == ProjectionState::kFailed ? "1" : "0") + "\n";
   }
   out += lags;
+  out += failed;
   AppendMetric(&out, "eventmart_open_connections", "gauge", "Open HTTP connections.",
                app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
@@ -40,8 +42,9 @@ void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
     GlobalPosition head = app.log.LastPosition();
     Json items = Json::array();
     for (const auto& st : app.projector.Statuses()) {
-      Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
-      if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
+      Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", Name(st.state)}};
+      if (st.state == ProjectionState::kRebuilding) item["rebuildPosition"] = st.rebuild_position;
+      if (st.state == ProjectionState::kFailed) item["error"] = st.error;
       items.push_back(std::move(item));
     }
     return JsonResponse(200, {{"items", std::move(items)}, {"head", head}});
@@ -52,7 +55,7 @@ void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Re
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   std::string name(params[0]);
   auto started = app.projector.Rebuild(name);
-  if (!started && started.error().code == StoreErrc::kInvalidArgument) {
+  if (!started && started.error().code == ProjectorErrc::kUnknownProjection) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no projection named '" + name + "'"));
   }
   if (!started) return respond(ErrorResponse(409, "REQUEST_IN_PROGRESS", started.error().detail));
