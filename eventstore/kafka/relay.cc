@@ -50,6 +50,16 @@ std::int64_t WallMs() {
 
 }  // namespace
 
+std::string_view Name(RelayState state) {
+  switch (state) {
+    case RelayState::kStopped: return "stopped";
+    case RelayState::kRunning: return "running";
+    case RelayState::kBackingOff: return "backing off";
+    case RelayState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
 class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
  public:
   Impl(RocksEventStore& log, RelayOptions options, Histogram<12>& ack_lag)
@@ -66,7 +76,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     tracker_.Reset(*checkpoint);
     saved_ = *checkpoint;
     PublishCounters();
-    SetState("running");
+    SetState(RelayState::kRunning);
     spdlog::info("kafka relay: publishing from position {} to {}", *checkpoint + 1, options_.kafka.brokers);
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "em-relay");
@@ -158,10 +168,10 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     std::string why;
     if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), why) != RdKafka::Conf::CONF_OK ||
         (*conf)->set("event_cb", static_cast<RdKafka::EventCb*>(this), why) != RdKafka::Conf::CONF_OK) {
-      return Fail(StoreErrc::kInvalidArgument, "kafka callbacks: " + why);
+      return Fail(KafkaErrc::kInvalidConfig, "kafka callbacks: " + why);
     }
     std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), why));
-    if (!producer) return Fail(StoreErrc::kInvalidArgument, "kafka producer: " + why);
+    if (!producer) return Fail(KafkaErrc::kInvalidConfig, "kafka producer: " + why);
     return producer;
   }
 
@@ -236,7 +246,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
       // A log the relay cannot read is not something a retry fixes.
       std::string problem = "reading the log: " + scanned.error().Describe();
       spdlog::error("kafka relay stopped: {}", problem);
-      SetState("failed", problem);
+      SetState(RelayState::kFailed, problem);
       stopping_.store(true);
     }
   }
@@ -267,7 +277,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   // from the checkpoint: whatever was not acknowledged is sent again.
   void Restart() {
     restarts_.fetch_add(1);
-    SetState("backing off");
+    SetState(RelayState::kBackingOff);
     spdlog::warn("kafka relay: restarting from position {} in {} ms", tracker_.acked() + 1, backoff_.count());
     tracker_.Reset(tracker_.acked());
     producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
@@ -280,13 +290,13 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);
     auto producer = MakeProducer();
     if (!producer) {  // the options were accepted at Start; this is not expected
-      SetState("failed", producer.error().Describe());
+      SetState(RelayState::kFailed, producer.error().Describe());
       stopping_.store(true);
       return;
     }
     producer_ = std::move(*producer);
     failed_ = false;
-    SetState("running");
+    SetState(RelayState::kRunning);
   }
 
   void Drain() {
@@ -303,7 +313,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     }
     producer_.reset();
     std::lock_guard lock(mu_);
-    if (state_ != "failed") state_ = "stopped";
+    if (state_ != RelayState::kFailed) state_ = RelayState::kStopped;
   }
 
   void SaveCheckpoint(bool force) {
@@ -336,9 +346,9 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     next_sample_ = (next_sample_ + 1) % kLagSamples;
   }
 
-  void SetState(std::string state, std::string error = {}) {
+  void SetState(RelayState state, std::string error = {}) {
     std::lock_guard lock(mu_);
-    state_ = std::move(state);
+    state_ = state;
     if (!error.empty()) last_error_ = std::move(error);
   }
 
@@ -376,7 +386,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   std::atomic<std::uint64_t> delivery_errors_{0};
   std::atomic<std::uint64_t> restarts_{0};
   mutable std::mutex mu_;  // guards the strings and the lag samples
-  std::string state_ = "stopped";
+  RelayState state_ = RelayState::kStopped;
   std::string last_error_;
   std::vector<double> lag_samples_;
   std::size_t next_sample_ = 0;
