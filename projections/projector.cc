@@ -27,6 +27,7 @@ class ProjectorCategoryImpl final : public std::error_category {
     switch (static_cast<ProjectorErrc>(value)) {
       case ProjectorErrc::kUnknownProjection: return "no such projection";
       case ProjectorErrc::kRebuildRunning: return "a rebuild is already running";
+      case ProjectorErrc::kProjectionFailed: return "a projection stopped on an error";
     }
     return "unknown projector error";
   }
@@ -60,7 +61,7 @@ std::string Projector::CheckpointKey(std::string_view projection) {
 }
 
 Result<void> Projector::Start() {
-  auto caught_up = CatchUp();
+  auto caught_up = FoldAll();  // a projection that fails here shows failed; the others serve
   if (!caught_up) return Fail(caught_up.error());
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-projector");
@@ -76,6 +77,17 @@ void Projector::Stop() {
 }
 
 Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
+  auto folded = FoldAll(progress, up_to);
+  if (!folded) return folded;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (!errors_[i].empty()) {
+      return Fail(ProjectorErrc::kProjectionFailed, std::string(projections_[i]->name()) + ": " + errors_[i]);
+    }
+  }
+  return folded;
+}
+
+Result<GlobalPosition> Projector::FoldAll(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
   checkpoints_.clear();
   prefixes_.clear();
   errors_.assign(projections_.size(), std::string());

@@ -45,6 +45,7 @@ namespace eventmart {
 enum class ProjectorErrc {
   kUnknownProjection = 1,  // no projection has that name
   kRebuildRunning,         // one rebuild at a time; try again when it is done
+  kProjectionFailed,       // CatchUp: a projection stopped on an event (detail: which, and why)
 };
 
 const std::error_category& ProjectorCategory();
@@ -96,7 +97,9 @@ class Projector {
   [[nodiscard]] Result<void> Rebuild(std::string_view name);
 
   // Applies everything up to the log's current end on the calling thread
-  // (offline rebuilds and tests). Not while the thread runs.
+  // (offline rebuilds and tests). Not while the thread runs. Unlike Start,
+  // which serves on with a failed projection, this fails (kProjectionFailed)
+  // if a projection stopped on an event.
   [[nodiscard]] Result<GlobalPosition> CatchUp(const std::function<void(GlobalPosition)>& progress = {},
                                                GlobalPosition up_to = ~GlobalPosition{0});
 
@@ -116,6 +119,8 @@ class Projector {
     std::optional<Error> undecodable;  // met an event it cannot decode: the rebuild fails
   };
 
+  Result<GlobalPosition> FoldAll(const std::function<void(GlobalPosition)>& progress = {},
+                                 GlobalPosition up_to = ~GlobalPosition{0});
   void Run();
   Result<std::size_t> Step(std::size_t max_events, GlobalPosition up_to = ~GlobalPosition{0});
   Result<std::size_t> AdvanceShadow(std::size_t max_events);

@@ -265,6 +265,19 @@ SCENARIO("An undecodable event stops the projections that want it, visibly, and 
         CHECK(projector.failed());
       }
     }
+    WHEN("an offline fold (CatchUp) meets it") {
+      std::vector<std::unique_ptr<Projection>> projections;
+      projections.push_back(std::make_unique<BalanceProjection>());
+      Projector projector(log, **views, std::move(projections));
+      auto caught = projector.CatchUp();
+
+      THEN("it fails, naming the projection and the event") {
+        REQUIRE_FALSE(caught);
+        CHECK(caught.error().code == ProjectorErrc::kProjectionFailed);
+        CHECK(caught.error().detail.find("balances: ") == 0);
+        CHECK(caught.error().detail.find("position 2") != std::string::npos);
+      }
+    }
   }
 }
 
