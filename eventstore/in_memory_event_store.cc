@@ -126,11 +126,13 @@ Result<std::vector<RecordedEvent>> InMemoryEventStore::ReadStream(std::string_vi
                                                                   std::size_t limit) const {
   if (stream.empty()) return Fail(StoreErrc::kInvalidArgument, "empty stream name");
   std::vector<RecordedEvent> out;
+  GlobalPosition published = LastPosition();  // as RocksEventStore: only what the committer has published
   std::shared_lock lock(data_mu_);
   auto it = streams_.find(std::string(stream));
   if (it == streams_.end()) return out;
   const auto& positions = it->second;
   for (std::size_t i = from == 0 ? 0 : from - 1; i < positions.size() && out.size() < limit; ++i) {
+    if (positions[i] > published) break;
     out.push_back(log_[positions[i] - 1]);
   }
   return out;
