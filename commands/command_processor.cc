@@ -7,6 +7,7 @@
 
 #include "commands/command_errors.h"
 #include "eventstore/codec.h"
+#include "eventstore/scan_events.h"
 #include "eventstore/coding.h"
 #include "eventstore/store_errors.h"
 
@@ -39,22 +40,14 @@ CommandProcessor::~CommandProcessor() { Stop(); }
 
 Result<std::uint64_t> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
   std::uint64_t folded = 0;
-  auto scanned = store_.Scan({}, [&](const RecordedEventView& view) {
-    auto event = DecodeEvent(view);
-    if (!event) return false;
-    model_.Evolve(*event, view.version);
+  auto scanned = ScanEvents(store_, {}, EveryEvent,
+                            [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+    model_.Evolve(event, view.version);
     if (++folded % 1'000'000 == 0 && progress) progress(folded);
-    return true;
+    return ScanStep::kContinue;
   });
-  if (!scanned) return Fail(scanned.error());
+  if (!scanned) return Fail(scanned.error());  // names the event this build cannot decode
   if (folded != store_.LastPosition()) {
-    // The scan stopped early on an event this build cannot decode.
-    auto bad = store_.ReadAll(folded + 1, 1);
-    if (bad && !bad->empty()) {
-      auto event = DecodeEvent(bad->front().record.type, bad->front().record.schema_version,
-                               bad->front().record.body);
-      if (!event) return Fail(event.error());
-    }
     return Fail(StoreErrc::kCorruption, "log ends early at position " + std::to_string(folded));
   }
   {

@@ -68,7 +68,7 @@ Result<std::vector<RecordedEvent>> EventStore::ReadAll(GlobalPosition from,
   std::vector<RecordedEvent> out;
   auto scanned = Scan({.from = from, .limit = limit}, [&](const RecordedEventView& e) {
     out.push_back(e.ToOwned());
-    return true;
+    return ScanStep::kContinue;
   });
   if (!scanned) return Fail(scanned.error());
   return out;
@@ -78,9 +78,9 @@ Result<std::vector<RecordedEvent>> EventStore::ReadCategory(std::string_view cat
                                                             GlobalPosition from,
                                                             std::size_t limit) const {
   std::vector<RecordedEvent> out;
-  auto scanned = Scan({.from = from}, [&](const RecordedEventView& e) {
+  auto scanned = Scan({.from = from}, [&](const RecordedEventView& e) -> Result<ScanStep> {
     if (CategoryOf(e.stream) == category) out.push_back(e.ToOwned());
-    return out.size() < limit;
+    return out.size() < limit ? ScanStep::kContinue : ScanStep::kStop;
   });
   if (!scanned) return Fail(scanned.error());
   return out;

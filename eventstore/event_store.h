@@ -120,6 +120,11 @@ struct ScanOptions {
   std::size_t limit = ~std::size_t{0};
 };
 
+// What a Scan visitor answers: go on, or stop here (the event it was given
+// counts as visited). An error also stops the scan, and Scan returns it as-is.
+enum class ScanStep { kContinue, kStop };
+using ScanVisitor = std::function<Result<ScanStep>(const RecordedEventView&)>;
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -134,11 +139,13 @@ class EventStore {
   [[nodiscard]] virtual Result<std::vector<RecordedEvent>> ReadStream(
       std::string_view stream, StreamVersion from, std::size_t limit) const = 0;
 
-  // Visits events in position order. Return false from `visit` to stop.
-  // Fails with kCorruption on undecodable bytes (nothing after them is visited).
-  [[nodiscard]] virtual Result<std::size_t> Scan(
-      const ScanOptions& options,
-      const std::function<bool(const RecordedEventView&)>& visit) const = 0;
+  // Visits events in position order and returns how many it visited.
+  // `visit` answers ScanStep::kStop to stop, or an error, which stops the
+  // scan and is returned unchanged. Fails with kCorruption on an envelope it
+  // cannot decode (nothing after it is visited). To decode domain events,
+  // use ScanEvents (eventstore/scan_events.h).
+  [[nodiscard]] virtual Result<std::size_t> Scan(const ScanOptions& options,
+                                                 const ScanVisitor& visit) const = 0;
 
   // Owning batch read of the whole log from a position.
   [[nodiscard]] Result<std::vector<RecordedEvent>> ReadAll(GlobalPosition from,

@@ -60,8 +60,7 @@ class RocksEventStore final : public EventStore {
   void AppendAsync(AppendRequest request, AppendCallback done) override;
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
                                                 std::size_t limit) const override;
-  Result<std::size_t> Scan(const ScanOptions& options,
-                           const std::function<bool(const RecordedEventView&)>& visit) const override;
+  Result<std::size_t> Scan(const ScanOptions& options, const ScanVisitor& visit) const override;
   GlobalPosition LastPosition() const override;
   bool WaitForPosition(GlobalPosition position, std::chrono::milliseconds timeout) const override;
   Result<std::optional<AppendResult>> FindCommand(std::string_view command_id) const override;

@@ -13,6 +13,7 @@
 
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
+#include "eventstore/scan_events.h"
 #include "eventstore/store_errors.h"
 #include "projections/projector.h"
 
@@ -114,35 +115,32 @@ Result<void> ScanFold(const EventStore& log, GlobalPosition head, Fold& fold, co
     batch = std::make_shared<std::vector<Decoded>>();
     batch->reserve(kBatchEvents);
   };
-  Error decode_error;
-  auto scanned = log.Scan({.from = 1, .to = head}, [&](const RecordedEventView& view) {
-    if (progress && view.position % kProgressEvery == 0) progress(view.position);
-    std::uint64_t mine = fold.Wanting(view.type);
-    bool theirs = false;
-    for (const auto* other : others) theirs = theirs || other->Wanting(view.type) != 0;
-    if (mine == 0 && !theirs) return true;  // wanted by no projection: not even decoded
-    auto event = DecodeEvent(view);
-    if (!event) {
-      decode_error = event.error();
-      return false;
-    }
-    if (mine != 0) {
-      if (auto applied = fold.Apply(view, *event, mine); !applied) {
-        decode_error = applied.error();
-        return false;
-      }
-    }
-    if (theirs) {
-      batch->push_back({std::string(view.stream), view.version, view.position, view.id, view.occurred_at_ms,
-                        std::move(*event)});
-      if (batch->size() >= kBatchEvents) flush();
-    }
-    return true;
-  });
+  // Set by `wants`, read by `visit`: each projection's Wants is asked once per event.
+  std::uint64_t mine = 0;
+  bool theirs = false;
+  auto scanned = ScanEvents(
+      log, {.from = 1, .to = head},
+      [&](const RecordedEventView& view) {
+        if (progress && view.position % kProgressEvery == 0) progress(view.position);
+        mine = fold.Wanting(view.type);
+        theirs = false;
+        for (const auto* other : others) theirs = theirs || other->Wanting(view.type) != 0;
+        return mine != 0 || theirs;  // wanted by no projection: not even decoded
+      },
+      [&](const RecordedEventView& view, DomainEvent& event) -> Result<ScanStep> {
+        if (mine != 0) {
+          if (auto applied = fold.Apply(view, event, mine); !applied) return Fail(applied.error());
+        }
+        if (theirs) {
+          batch->push_back({std::string(view.stream), view.version, view.position, view.id, view.occurred_at_ms,
+                            std::move(event)});
+          if (batch->size() >= kBatchEvents) flush();
+        }
+        return ScanStep::kContinue;
+      });
   flush();
   for (auto& q : queues) q.Close();
   if (!scanned) return Fail(scanned.error());
-  if (decode_error.code) return Fail(decode_error);
   if (progress) progress(head);
   return {};
 }

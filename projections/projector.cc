@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include <rocksdb/write_batch.h>
-
-#include "eventstore/store_errors.h"
+#include <spdlog/spdlog.h>
 
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
+#include "eventstore/scan_events.h"
 
 namespace eventmart {
 namespace {
@@ -20,7 +20,35 @@ constexpr std::size_t kBatchEvents = 4096;
 // 262144 -> 296k, 1048576 -> 249k (docs/benchmarks.md).
 constexpr std::size_t kCatchUpBatchEvents = 65536;
 
+class ProjectorCategoryImpl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "eventmart.projector"; }
+  std::string message(int value) const override {
+    switch (static_cast<ProjectorErrc>(value)) {
+      case ProjectorErrc::kUnknownProjection: return "no such projection";
+      case ProjectorErrc::kRebuildRunning: return "a rebuild is already running";
+      case ProjectorErrc::kProjectionFailed: return "a projection stopped on an error";
+    }
+    return "unknown projector error";
+  }
+};
+
 }  // namespace
+
+const std::error_category& ProjectorCategory() {
+  static const ProjectorCategoryImpl category;
+  return category;
+}
+
+std::string_view Name(ProjectionState state) {
+  switch (state) {
+    case ProjectionState::kLive: return "live";
+    case ProjectionState::kCatchingUp: return "catching-up";
+    case ProjectionState::kRebuilding: return "rebuilding";
+    case ProjectionState::kFailed: return "failed";
+  }
+  return "unknown";
+}
 
 Projector::Projector(const EventStore& log, ReadModelStore& views,
                      std::vector<std::unique_ptr<Projection>> projections, ProjectionFactory factory)
@@ -33,7 +61,7 @@ std::string Projector::CheckpointKey(std::string_view projection) {
 }
 
 Result<void> Projector::Start() {
-  auto caught_up = CatchUp();
+  auto caught_up = FoldAll();  // a projection that fails here shows failed; the others serve
   if (!caught_up) return Fail(caught_up.error());
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-projector");
@@ -49,8 +77,21 @@ void Projector::Stop() {
 }
 
 Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
+  auto folded = FoldAll(progress, up_to);
+  if (!folded) return folded;
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (!errors_[i].empty()) {
+      return Fail(ProjectorErrc::kProjectionFailed, std::string(projections_[i]->name()) + ": " + errors_[i]);
+    }
+  }
+  return folded;
+}
+
+Result<GlobalPosition> Projector::FoldAll(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
   checkpoints_.clear();
   prefixes_.clear();
+  errors_.assign(projections_.size(), std::string());
+  projection_failed_ = rebuild_error_.has_value();
   for (const auto& p : projections_) {
     prefixes_.push_back(views_.SlotOf(p->name()));
     if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
@@ -78,6 +119,7 @@ void Projector::Run() {
     auto shadow_applied = applied ? AdvanceShadow(kBatchEvents * 4) : applied;
     if (applied && !shadow_applied) applied = Fail(shadow_applied.error());
     if (!applied) {
+      spdlog::error("projector stopped: {}", applied.error().Describe());
       {
         std::lock_guard lock(waiters_mu_);
         failure_ = applied.error().Describe();
@@ -108,41 +150,79 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   writers.reserve(projections_.size());
   for (std::size_t i = 0; i < projections_.size(); ++i) writers.emplace_back(batch, views_.db(), prefixes_[i]);
   GlobalPosition last = 0;
-  Error decode_error;
-  auto scanned = log_.Scan({.from = from, .to = up_to, .limit = max_events}, [&](const RecordedEventView& view) {
-    last = view.position;
-    bool wanted = false;
-    for (const auto& p : projections_) wanted = wanted || p->Wants(view.type);
-    if (!wanted) return true;  // not even decoded
-    auto event = DecodeEvent(view);
-    if (!event) {
-      decode_error = event.error();
-      return false;
-    }
-    for (std::size_t i = 0; i < projections_.size(); ++i) {
-      if (checkpoints_[i] >= view.position) continue;
-      if (auto applied = projections_[i]->Apply(view, *event, writers[i]); !applied) {
-        decode_error = applied.error();
-        return false;
-      }
-    }
-    return true;
-  });
+  auto scanned = ScanEvents(
+      log_, {.from = from, .to = up_to, .limit = max_events},
+      [&](const RecordedEventView& view) {
+        last = view.position;
+        return WantedByHealthy(view.type);
+      },
+      [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+        for (std::size_t i = 0; i < projections_.size(); ++i) {
+          if (checkpoints_[i] >= view.position || !errors_[i].empty()) continue;
+          // A fold that fails stops its projection before this event (what
+          // it wrote of it stays in the batch: the projection shows failed
+          // until it is rebuilt, and a rebuild starts from nothing).
+          if (auto applied = projections_[i]->Apply(view, event, writers[i]); !applied) {
+            FailProjection(i, view.position - 1, applied.error());
+          }
+        }
+        return ScanStep::kContinue;
+      },
+      [&](const RecordedEventView& view, const Error& cause) -> Result<ScanStep> {
+        // Stops every projection that wanted it; the others go on.
+        Error error = UndecodableEvent(view, cause);
+        for (std::size_t i = 0; i < projections_.size(); ++i) {
+          if (checkpoints_[i] < view.position && errors_[i].empty() && projections_[i]->Wants(view.type)) {
+            FailProjection(i, view.position - 1, error);
+          }
+        }
+        return ScanStep::kContinue;
+      });
   if (!scanned) return Fail(scanned.error());
-  if (decode_error.code) return Fail(decode_error);
   if (last == 0) return std::size_t{0};
-  std::string encoded;
-  PutFixed64BE(&encoded, last);
   for (std::size_t i = 0; i < projections_.size(); ++i) {
-    checkpoints_[i] = std::max(checkpoints_[i], last);
+    if (errors_[i].empty()) checkpoints_[i] = std::max(checkpoints_[i], last);  // a failed one stays before its event
+    std::string encoded;
+    PutFixed64BE(&encoded, checkpoints_[i]);
     batch.Put(CheckpointKey(projections_[i]->name()), encoded);
   }
   auto written = views_.Write(batch);
   if (!written) return Fail(written.error());
   PublishStatuses();  // before the position moves: whoever it wakes sees these
-  position_.store(last, std::memory_order_release);
+  position_.store(HealthyPosition(last), std::memory_order_release);
   Notify(/*check_deadlines=*/false);
   return *scanned;
+}
+
+bool Projector::WantedByHealthy(std::string_view type) const {
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (errors_[i].empty() && projections_[i]->Wants(type)) return true;
+  }
+  return false;
+}
+
+// The lowest checkpoint of the projections that have not failed; a failed
+// one stays where it stopped, and the rest must not wait for it.
+GlobalPosition Projector::HealthyPosition(GlobalPosition otherwise) const {
+  GlobalPosition lowest = ~GlobalPosition{0};
+  for (std::size_t i = 0; i < projections_.size(); ++i) {
+    if (errors_[i].empty()) lowest = std::min(lowest, checkpoints_[i]);
+  }
+  return lowest == ~GlobalPosition{0} ? otherwise : lowest;
+}
+
+void Projector::FailProjection(std::size_t i, GlobalPosition position, const Error& cause) {
+  std::string name(projections_[i]->name());
+  spdlog::error("projection {} stopped at position {}: {}", name, position, cause.Describe());
+  checkpoints_[i] = position;
+  errors_[i] = cause.Describe();
+  projection_failed_ = true;
+}
+
+void Projector::FailRebuild(std::string name, const Error& cause) {
+  spdlog::error("rebuild of projection {} failed: {}", name, cause.Describe());
+  rebuild_error_.emplace(std::move(name), cause.Describe());
+  projection_failed_ = true;
 }
 
 Result<void> Projector::Rebuild(std::string_view name) {
@@ -151,13 +231,13 @@ Result<void> Projector::Rebuild(std::string_view name) {
   std::lock_guard lock(status_mu_);
   bool known = false;
   for (const auto& st : statuses_) known = known || st.name == name;
-  if (!known || !factory_) return Fail(StoreErrc::kInvalidArgument, "no projection named " + std::string(name));
+  if (!known || !factory_) return Fail(ProjectorErrc::kUnknownProjection, "no projection named " + std::string(name));
   bool running = !requested_rebuild_.empty();
-  for (const auto& st : statuses_) running = running || st.state == "rebuilding";
-  if (running) return Fail(StoreErrc::kBusy, "a rebuild is already running");
+  for (const auto& st : statuses_) running = running || st.state == ProjectionState::kRebuilding;
+  if (running) return Fail(ProjectorErrc::kRebuildRunning, "a rebuild is already running");
   requested_rebuild_ = std::string(name);
   for (auto& st : statuses_) {
-    if (st.name == name) st.state = "rebuilding";  // shown at once, before the projector thread picks it up
+    if (st.name == name) st.state = ProjectionState::kRebuilding;  // shown at once, before the projector thread picks it up
   }
   return {};
 }
@@ -175,10 +255,15 @@ void Projector::StartRequestedRebuild() {
                           std::chrono::system_clock::now().time_since_epoch()).count();
     Shadow shadow{.index = i, .instance = factory_(name),
                   .prefix = name + "#" + std::to_string(generation) + "/", .position = 0};
+    if (rebuild_error_ && rebuild_error_->first == name) rebuild_error_.reset();  // tried again
     (void)views_.DropPrefix(shadow.prefix);
-    if (auto loaded = shadow.instance->Load(ReadModelReader(views_, shadow.prefix)); !loaded) return;
+    if (auto loaded = shadow.instance->Load(ReadModelReader(views_, shadow.prefix)); !loaded) {
+      FailRebuild(name, loaded.error());
+      break;
+    }
     shadow_ = std::move(shadow);
   }
+  RefreshFailed();
   PublishStatuses();
 }
 
@@ -191,25 +276,32 @@ Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
   }
   PendingChanges batch;
   ReadModelWriter writer(batch, views_.db(), shadow_->prefix);
-  Error decode_error;
   GlobalPosition last = shadow_->position;
-  auto scanned = log_.Scan({.from = shadow_->position + 1, .to = position(), .limit = max_events},
-                           [&](const RecordedEventView& view) {
-                             last = view.position;
-                             if (!shadow_->instance->Wants(view.type)) return true;
-                             auto event = DecodeEvent(view);
-                             if (!event) {
-                               decode_error = event.error();
-                               return false;
-                             }
-                             if (auto applied = shadow_->instance->Apply(view, *event, writer); !applied) {
-                               decode_error = applied.error();
-                               return false;
-                             }
-                             return true;
-                           });
+  auto scanned = ScanEvents(
+      log_, {.from = shadow_->position + 1, .to = position(), .limit = max_events},
+      [&](const RecordedEventView& view) {
+        last = view.position;
+        return shadow_->instance->Wants(view.type);
+      },
+      [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+        if (auto applied = shadow_->instance->Apply(view, event, writer); !applied) {
+          shadow_->undecodable = applied.error();  // the rebuild fails, not the projector
+          return ScanStep::kStop;
+        }
+        return ScanStep::kContinue;
+      },
+      [&](const RecordedEventView& view, const Error& cause) -> Result<ScanStep> {
+        shadow_->undecodable = UndecodableEvent(view, cause);  // the rebuild fails, not the projector
+        return ScanStep::kStop;
+      });
   if (!scanned) return Fail(scanned.error());
-  if (decode_error.code) return Fail(decode_error);
+  if (shadow_->undecodable) {
+    FailRebuild(std::string(projections_[shadow_->index]->name()), *shadow_->undecodable);
+    (void)views_.DropPrefix(shadow_->prefix);
+    shadow_.reset();
+    PublishStatuses();
+    return *scanned;
+  }
   if (auto written = views_.Write(batch); !written) return Fail(written.error());
   shadow_->position = last;
   PublishStatuses();
@@ -232,7 +324,9 @@ Result<void> Projector::SwapInShadow() {
   projections_[shadow.index] = std::move(shadow.instance);
   prefixes_[shadow.index] = shadow.prefix;
   checkpoints_[shadow.index] = shadow.position;
+  errors_[shadow.index].clear();  // a rebuilt copy replaces a failed one
   shadow_.reset();
+  RefreshFailed();
   PublishStatuses();
   return {};
 }
@@ -241,14 +335,29 @@ void Projector::PublishStatuses() {
   std::lock_guard lock(status_mu_);
   statuses_.clear();
   for (std::size_t i = 0; i < projections_.size(); ++i) {
-    ProjectionStatus st{std::string(projections_[i]->name()), checkpoints_.empty() ? 0 : checkpoints_[i], "live", 0};
+    ProjectionStatus st{.name = std::string(projections_[i]->name()),
+                        .position = checkpoints_.empty() ? 0 : checkpoints_[i]};
+    if (i < errors_.size() && !errors_[i].empty()) {
+      st.state = ProjectionState::kFailed;
+      st.error = errors_[i];
+    } else if (rebuild_error_ && rebuild_error_->first == st.name) {
+      st.state = ProjectionState::kFailed;
+      st.error = "rebuild failed: " + rebuild_error_->second;
+    }
+    // A rebuild under way (perhaps of a failed projection) is what it shows.
     if (shadow_ && shadow_->index == i) {
-      st.state = "rebuilding";
+      st.state = ProjectionState::kRebuilding;
       st.rebuild_position = shadow_->position;
     }
-    if (st.name == requested_rebuild_) st.state = "rebuilding";  // asked for, not started yet
+    if (st.name == requested_rebuild_) st.state = ProjectionState::kRebuilding;  // asked for, not started yet
     statuses_.push_back(std::move(st));
   }
+}
+
+void Projector::RefreshFailed() {
+  bool any = rebuild_error_.has_value();
+  for (const auto& e : errors_) any = any || !e.empty();
+  projection_failed_ = any;
 }
 
 void Projector::Notify(bool check_deadlines) {
@@ -301,11 +410,20 @@ bool Projector::WaitFor(GlobalPosition target, std::chrono::milliseconds timeout
 
 std::vector<ProjectionStatus> Projector::Statuses() const {
   GlobalPosition head = log_.LastPosition();
+  std::string failure;
+  if (failed_) {
+    std::lock_guard lock(waiters_mu_);
+    failure = failure_;
+  }
   std::lock_guard lock(status_mu_);
   std::vector<ProjectionStatus> out = statuses_;
   for (auto& st : out) {
-    if (failed_) st.state = "failed";
-    else if (st.state == "live" && st.position + 1000 < head) st.state = "catching-up";
+    if (failed_) {
+      st.state = ProjectionState::kFailed;
+      if (st.error.empty()) st.error = failure;
+    } else if (st.state == ProjectionState::kLive && st.position + 1000 < head) {
+      st.state = ProjectionState::kCatchingUp;
+    }
   }
   return out;
 }

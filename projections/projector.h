@@ -7,6 +7,14 @@
 // has reached position p (queries wait for the position of the last
 // acknowledged command), or with false once the deadline has passed.
 //
+// Errors: an event a projection wants but this build cannot decode stops
+// that projection at the event before it, with the cause in its status
+// (state kFailed); the other projections go on, and position() is theirs.
+// A failed rebuild (its copy cannot load, or meets such an event) is shown
+// the same way on its projection, whose live copy keeps serving. An I/O
+// error of the log or the read models stops the whole projector (every
+// status kFailed). failed() is true in any of these cases (/readyz: 503).
+//
 // Thread safety: all public methods may be called from any thread.
 // Callbacks run on the projector thread (or the caller's, if already
 // reached); keep them short.
@@ -21,6 +29,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -30,11 +40,32 @@
 
 namespace eventmart {
 
+// Errors of the projector's own requests (errors of the log and of the read
+// models keep their own codes).
+enum class ProjectorErrc {
+  kUnknownProjection = 1,  // no projection has that name
+  kRebuildRunning,         // one rebuild at a time; try again when it is done
+  kProjectionFailed,       // CatchUp: a projection stopped on an event (detail: which, and why)
+};
+
+const std::error_category& ProjectorCategory();
+inline std::error_code make_error_code(ProjectorErrc e) { return {static_cast<int>(e), ProjectorCategory()}; }
+
+enum class ProjectionState {
+  kLive,        // folding the log as it grows
+  kCatchingUp,  // live, but more than 1000 events behind the log
+  kRebuilding,  // a fresh copy is being built beside the live one
+  kFailed,      // stopped; ProjectionStatus::error says why
+};
+// "live", "catching-up", "rebuilding", "failed": the text of the admin route.
+std::string_view Name(ProjectionState state);
+
 struct ProjectionStatus {
   std::string name;
   GlobalPosition position = 0;
-  std::string state;  // "live", "catching-up", "rebuilding", "failed"
+  ProjectionState state = ProjectionState::kLive;
   GlobalPosition rebuild_position = 0;  // the shadow copy's, while rebuilding
+  std::string error;                    // the cause, when failed
 };
 
 class Projector {
@@ -50,7 +81,8 @@ class Projector {
 
   // The lowest checkpoint of all projections.
   GlobalPosition position() const { return position_.load(std::memory_order_acquire); }
-  bool failed() const { return failed_.load(); }
+  // The projector stopped, or a projection (or its rebuild) failed.
+  bool failed() const { return failed_.load() || projection_failed_.load(); }
 
   void WhenReached(GlobalPosition position, Deadline deadline, std::function<void(bool)> done);
   bool WaitFor(GlobalPosition position, std::chrono::milliseconds timeout);
@@ -60,12 +92,14 @@ class Projector {
   // Online rebuild: builds a fresh copy of `name` beside the live one, on
   // the projector thread between live batches; when it has caught up, the
   // projection's slot switches to it in one write, and queries go on being
-  // answered from the old copy until then. kInvalidArgument for an unknown
-  // name, kBusy while another rebuild runs.
+  // answered from the old copy until then. ProjectorErrc::kUnknownProjection
+  // for an unknown name, kRebuildRunning while another rebuild runs.
   [[nodiscard]] Result<void> Rebuild(std::string_view name);
 
   // Applies everything up to the log's current end on the calling thread
-  // (offline rebuilds and tests). Not while the thread runs.
+  // (offline rebuilds and tests). Not while the thread runs. Unlike Start,
+  // which serves on with a failed projection, this fails (kProjectionFailed)
+  // if a projection stopped on an event.
   [[nodiscard]] Result<GlobalPosition> CatchUp(const std::function<void(GlobalPosition)>& progress = {},
                                                GlobalPosition up_to = ~GlobalPosition{0});
 
@@ -82,13 +116,22 @@ class Projector {
     std::unique_ptr<Projection> instance;
     std::string prefix;
     GlobalPosition position = 0;
+    std::optional<Error> undecodable;  // met an event it cannot decode: the rebuild fails
   };
 
+  Result<GlobalPosition> FoldAll(const std::function<void(GlobalPosition)>& progress = {},
+                                 GlobalPosition up_to = ~GlobalPosition{0});
   void Run();
   Result<std::size_t> Step(std::size_t max_events, GlobalPosition up_to = ~GlobalPosition{0});
   Result<std::size_t> AdvanceShadow(std::size_t max_events);
   Result<void> SwapInShadow();
   void StartRequestedRebuild();
+  // Stops projection i at `position` (its last good event) with `cause`.
+  void FailProjection(std::size_t i, GlobalPosition position, const Error& cause);
+  void FailRebuild(std::string name, const Error& cause);
+  void RefreshFailed();
+  bool WantedByHealthy(std::string_view type) const;
+  GlobalPosition HealthyPosition(GlobalPosition otherwise) const;
   void PublishStatuses();
   void Notify(bool check_deadlines);
 
@@ -99,6 +142,8 @@ class Projector {
   // Projector thread only:
   std::vector<GlobalPosition> checkpoints_;
   std::vector<std::string> prefixes_;  // each projection's live slot
+  std::vector<std::string> errors_;    // each projection's failure; empty while healthy
+  std::optional<std::pair<std::string, std::string>> rebuild_error_;  // projection, cause
   std::optional<Shadow> shadow_;
   std::optional<std::pair<std::string, std::chrono::steady_clock::time_point>> drop_later_;
 
@@ -107,7 +152,8 @@ class Projector {
   std::string requested_rebuild_;
 
   std::atomic<GlobalPosition> position_{0};
-  std::atomic<bool> failed_{false};
+  std::atomic<bool> failed_{false};             // the projector thread stopped
+  std::atomic<bool> projection_failed_{false};  // some status is kFailed
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 
@@ -118,3 +164,6 @@ class Projector {
 };
 
 }  // namespace eventmart
+
+template <>
+struct std::is_error_code_enum<eventmart::ProjectorErrc> : std::true_type {};

@@ -50,13 +50,13 @@ int BenchRelay(const BenchRelayOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     status = relay.Status();
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (status.position >= head || status.state == "failed") break;
+    if (status.position >= head || status.state == RelayState::kFailed) break;
     progress.Update(status.position, head,
                     static_cast<double>(status.position) / static_cast<double>(std::max<GlobalPosition>(head, 1)),
                     status.position);
   }
   relay.Stop();
-  if (status.state == "failed") {
+  if (status.state == RelayState::kFailed) {
     std::fprintf(stderr, "eventmart bench relay: the relay failed: %s\n", status.last_error.c_str());
     return kExitFailure;
   }

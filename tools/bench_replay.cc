@@ -6,6 +6,7 @@
 
 #include "eventstore/codec.h"
 #include "eventstore/rocks_event_store.h"
+#include "eventstore/scan_events.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
 
@@ -19,12 +20,18 @@ int BenchReplay(const BenchReplayOptions& o) {
   }
   std::uint64_t events = 0, decoded = 0, bytes = 0;
   auto start = std::chrono::steady_clock::now();
-  auto scanned = (*store)->Scan({}, [&](const RecordedEventView& e) {
-    ++events;
-    bytes += e.body.size();
-    if (DecodeEvent(e)) ++decoded;
-    return true;
-  });
+  auto scanned = ScanEvents(
+      **store, {},
+      [&](const RecordedEventView& e) {
+        ++events;
+        bytes += e.body.size();
+        return true;  // every body is decoded
+      },
+      [&](const RecordedEventView&, const DomainEvent&) -> Result<ScanStep> {
+        ++decoded;
+        return ScanStep::kContinue;
+      },
+      [](const RecordedEventView&, const Error&) -> Result<ScanStep> { return ScanStep::kContinue; });
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!scanned) {
     std::fprintf(stderr, "eventmart bench replay: %s\n", scanned.error().Describe().c_str());

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "eventstore/store_errors.h"
+#include "eventstore/kafka/kafka_config.h"
 
 namespace eventmart::cli {
 
@@ -18,10 +18,10 @@ Result<std::unique_ptr<MockKafka>> MockKafka::Start(int brokers) {
   mock->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
   if (mock->handle_ == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return Fail(StoreErrc::kInvalidArgument, std::string("kafka handle: ") + why);
+    return Fail(KafkaErrc::kInvalidConfig, std::string("kafka handle: ") + why);
   }
   mock->cluster_ = rd_kafka_mock_cluster_new(mock->handle_, brokers);
-  if (mock->cluster_ == nullptr) return Fail(StoreErrc::kIoError, "cannot start the mock cluster");
+  if (mock->cluster_ == nullptr) return Fail(KafkaErrc::kClusterError, "cannot start the mock cluster");
   mock->brokers_ = brokers;
   return mock;
 }
@@ -36,7 +36,7 @@ std::string MockKafka::bootstrap() const { return rd_kafka_mock_cluster_bootstra
 Result<void> MockKafka::CreateTopic(const std::string& name, int partitions) {
   auto err = rd_kafka_mock_topic_create(cluster_, name.c_str(), partitions, std::min(brokers_, 3));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Fail(StoreErrc::kInvalidArgument, "topic " + name + ": " + rd_kafka_err2str(err));
+    return Fail(KafkaErrc::kClusterError, "topic " + name + ": " + rd_kafka_err2str(err));
   }
   return {};
 }

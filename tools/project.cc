@@ -10,7 +10,6 @@
 #include "api/kafka_status.h"
 #include "eventstore/kafka/feed_replica.h"
 #include "eventstore/rocks_event_store.h"
-#include "eventstore/store_errors.h"
 #include "projections/all_projections.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
@@ -43,7 +42,7 @@ int Project(const ProjectOptions& options) {
   FeedReplica feed(*store, {.kafka = *kafka, .max_buffered = options.max_buffered});
   if (auto started = feed.Start(); !started) {
     std::fprintf(stderr, "eventmart project: %s\n", started.error().Describe().c_str());
-    return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
+    return started.error().code == KafkaErrc::kInvalidConfig ? kExitUsage : kExitFailure;
   }
   App app{*store, nullptr, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
   FeedStatusOf feed_status(feed);

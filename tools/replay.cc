@@ -15,7 +15,6 @@
 #include "eventstore/codec.h"
 #include "eventstore/event_json.h"
 #include "eventstore/rocks_event_store.h"
-#include "eventstore/store_errors.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
 
@@ -137,8 +136,8 @@ class ParallelReplay {
       slots_[i].consumed = true;
       lock.unlock();
       cv_.notify_all();
-      if (!slot.error.empty()) {
-        outcome = Fail(StoreErrc::kCorruption, slot.error);
+      if (slot.error.code) {
+        outcome = Fail(slot.error);  // as the scan returned it
         break;
       }
       *written += slot.written;
@@ -163,7 +162,7 @@ class ParallelReplay {
     bool ready = false;
     bool consumed = false;  // written out: its worker may format the next one
     std::string text;
-    std::string error;
+    Error error;  // the chunk's scan failed
     std::uint64_t written = 0;
     std::uint64_t undecodable = 0;
   };
@@ -178,15 +177,16 @@ class ParallelReplay {
       }
       Slot slot;
       GlobalPosition start = from + i * kChunk, end = std::min(to, start + kChunk - 1);
-      auto scanned = store_.Scan({.from = start, .to = end}, [&](const RecordedEventView& view) {
-        if (!filter_.Accepts(view)) return true;
+      // Raw: an event this build cannot decode is printed with data null.
+      auto scanned = store_.Scan({.from = start, .to = end}, [&](const RecordedEventView& view) -> Result<ScanStep> {
+        if (!filter_.Accepts(view)) return ScanStep::kContinue;
         auto event = DecodeEvent(view);
         if (!event) ++slot.undecodable;
         ++slot.written;
         Output::Append(view, event, o_.format == "csv", &slot.text);
-        return true;
+        return ScanStep::kContinue;
       });
-      if (!scanned) slot.error = scanned.error().Describe();
+      if (!scanned) slot.error = std::move(scanned.error());
       slot.ready = true;
       {
         std::lock_guard lock(mu_);
@@ -250,12 +250,12 @@ int Replay(const ReplayOptions& o) {
     auto scanned = (*store)->Scan({.from = next, .to = o.to_position}, [&](const RecordedEventView& view) {
       next = view.position + 1;
       progress.Update(view.position, last, Share(view.position, first, last), written);
-      if (!filter.Accepts(view)) return !g_interrupted;
+      if (!filter.Accepts(view)) return g_interrupted ? ScanStep::kStop : ScanStep::kContinue;
       auto event = DecodeEvent(view);
       if (!event) ++undecodable;
       ++written;
       stdout_open = out.Write(view, event);
-      return stdout_open && !g_interrupted;
+      return stdout_open && !g_interrupted ? ScanStep::kContinue : ScanStep::kStop;
     });
     if (!scanned) {
       out.Flush();

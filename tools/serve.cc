@@ -10,7 +10,6 @@
 #include "commands/command_processor.h"
 #include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
-#include "eventstore/store_errors.h"
 #include "projections/all_projections.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
@@ -68,7 +67,7 @@ int Serve(const ServeOptions& options) {
     relay = std::make_unique<KafkaRelay>(*store, RelayOptions{.kafka = *kafka});
     if (auto started = relay->Start(); !started) {
       std::fprintf(stderr, "eventmart serve: %s\n", started.error().Describe().c_str());
-      return started.error().code == StoreErrc::kInvalidArgument ? kExitUsage : kExitFailure;
+      return started.error().code == KafkaErrc::kInvalidConfig ? kExitUsage : kExitFailure;
     }
   } else {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");

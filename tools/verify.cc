@@ -20,6 +20,7 @@
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
 #include "eventstore/rocks_event_store.h"
+#include "eventstore/scan_events.h"
 #include "projections/all_projections.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
@@ -252,28 +253,34 @@ int Verify(const VerifyOptions& o) {
   std::map<std::string, StreamVersion, std::less<>> versions;
   GlobalPosition expected = 1, head = (*store)->LastPosition();
   auto start = std::chrono::steady_clock::now(), last = start;
-  auto scanned = (*store)->Scan({}, [&](const RecordedEventView& view) {
+  // Order is checked on every event, decodable or not.
+  auto check_order = [&](const RecordedEventView& view) {
     if (view.position != expected) checker.Report(view, "position gap: expected " + std::to_string(expected));
     expected = view.position + 1;
     auto it = versions.find(view.stream);
     StreamVersion previous = it == versions.end() ? 0 : it->second;
     if (view.version != previous + 1) checker.Report(view, "version " + std::to_string(view.version) + " after " + std::to_string(previous));
     versions.insert_or_assign(std::string(view.stream), view.version);
-    auto event = DecodeEvent(view);
-    if (!event) {
-      checker.Report(view, event.error().Describe());
-      return true;
-    }
-    checker.Check(view, *event);
-    if (auto now = std::chrono::steady_clock::now(); now - last >= std::chrono::seconds(1)) {
-      last = now;
-      double seconds = std::chrono::duration<double>(now - start).count();
-      std::fprintf(stderr, "verify: position %llu of %llu (%.0f%%), %.0f events/s\n", static_cast<unsigned long long>(view.position),
-                   static_cast<unsigned long long>(head), 100.0 * static_cast<double>(view.position) / static_cast<double>(head),
-                   static_cast<double>(view.position) / seconds);
-    }
-    return true;
-  });
+  };
+  auto scanned = ScanEvents(
+      **store, {}, EveryEvent,
+      [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+        check_order(view);
+        checker.Check(view, event);
+        if (auto now = std::chrono::steady_clock::now(); now - last >= std::chrono::seconds(1)) {
+          last = now;
+          double seconds = std::chrono::duration<double>(now - start).count();
+          std::fprintf(stderr, "verify: position %llu of %llu (%.0f%%), %.0f events/s\n", static_cast<unsigned long long>(view.position),
+                       static_cast<unsigned long long>(head), 100.0 * static_cast<double>(view.position) / static_cast<double>(head),
+                       static_cast<double>(view.position) / seconds);
+        }
+        return ScanStep::kContinue;
+      },
+      [&](const RecordedEventView& view, const Error& cause) -> Result<ScanStep> {
+        check_order(view);
+        checker.Report(view, cause.Describe());  // a violation to report, not a reason to stop
+        return ScanStep::kContinue;
+      });
   if (!scanned) {
     std::printf("position %llu: %s\n", static_cast<unsigned long long>(expected), scanned.error().Describe().c_str());
     return kExitFailure;

@@ -3,7 +3,6 @@
 
 #include "api/app.h"
 #include "api/json_io.h"
-#include "eventstore/store_errors.h"
 
 #include <filesystem>
 
@@ -56,11 +55,14 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
                static_cast<double>(head));
   out += "# HELP eventmart_projection_position Position each projection has folded.\n# TYPE eventmart_projection_position gauge\n";
   std::string lags = "# HELP eventmart_projection_lag Events each projection is behind the log.\n# TYPE eventmart_projection_lag gauge\n";
+  std::string failed = "# HELP eventmart_projection_failed 1 while a projection is stopped by an error (see /api/v1/admin/projections).\n# TYPE eventmart_projection_failed gauge\n";
   for (const auto& st : app.projector.Statuses()) {
     out += "eventmart_projection_position{projection=\"" + st.name + "\"} " + std::to_string(st.position) + "\n";
     lags += "eventmart_projection_lag{projection=\"" + st.name + "\"} " + std::to_string(head - std::min(head, st.position)) + "\n";
+    failed += "eventmart_projection_failed{projection=\"" + st.name + "\"} " + (st.state == ProjectionState::kFailed ? "1" : "0") + "\n";
   }
   out += lags;
+  out += failed;
   AppendMetric(&out, "eventmart_open_connections", "gauge", "Open HTTP connections.",
                app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
@@ -71,8 +73,9 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
 }
 
 Json StatusJson(const ProjectionStatus& st, GlobalPosition head) {
-  Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", st.state}};
-  if (st.state == "rebuilding") item["rebuildPosition"] = st.rebuild_position;
+  Json item = {{"name", st.name}, {"position", st.position}, {"lag", head - std::min(head, st.position)}, {"state", Name(st.state)}};
+  if (st.state == ProjectionState::kRebuilding) item["rebuildPosition"] = st.rebuild_position;
+  if (st.state == ProjectionState::kFailed) item["error"] = st.error;
   return item;
 }
 
@@ -89,7 +92,7 @@ void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
 // The projection's status if it is rebuilding now.
 std::optional<ProjectionStatus> Rebuilding(const App& app, std::string_view name) {
   for (auto& st : app.projector.Statuses()) {
-    if (st.name == name && st.state == "rebuilding") return st;
+    if (st.name == name && st.state == ProjectionState::kRebuilding) return st;
   }
   return std::nullopt;
 }
@@ -101,16 +104,16 @@ std::optional<ProjectionStatus> Rebuilding(const App& app, std::string_view name
 void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   std::string name(params[0]);
-  auto busy = [](const Result<void>& r) { return !r && r.error().code == StoreErrc::kBusy; };
+  auto busy = [](const Result<void>& r) { return !r && r.error().code == ProjectorErrc::kRebuildRunning; };
   auto started = app.projector.Rebuild(name);
   if (busy(started) && !Rebuilding(app, name)) started = app.projector.Rebuild(name);  // one may have just ended
   if (busy(started)) {
     if (auto st = Rebuilding(app, name)) return respond(JsonResponse(202, StatusJson(*st, app.log.LastPosition())));
   }
-  if (!started && started.error().code == StoreErrc::kInvalidArgument) {
+  if (!started && started.error().code == ProjectorErrc::kUnknownProjection) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no projection named '" + name + "'"));
   }
-  if (!started && started.error().code == StoreErrc::kBusy) {
+  if (busy(started)) {
     return respond(ErrorResponse(409, "REBUILD_RUNNING", "another projection is rebuilding; ask again when it is live"));
   }
   if (!started) return respond(ErrorResponse(started.error()));

@@ -8,7 +8,7 @@ namespace eventmart {
 namespace {
 
 Json RelayJson(const RelayStatus& s, const AckLagPercentiles& lag) {
-  return {{"state", s.state},
+  return {{"state", Name(s.state)},
           {"position", s.position},
           {"published", s.published},
           {"head", s.head},
@@ -24,7 +24,7 @@ Json RelayJson(const RelayStatus& s, const AckLagPercentiles& lag) {
 }
 
 Json FeedJson(const FeedStatus& s) {
-  return {{"state", s.state},         {"position", s.position},     {"buffered", s.buffered},
+  return {{"state", Name(s.state)},   {"position", s.position},     {"buffered", s.buffered},
           {"received", s.received},   {"duplicates", s.duplicates}, {"rejected", s.rejected},
           {"partitions", s.partitions}, {"pauses", s.pauses},        {"kafkaLag", s.kafka_lag},
           {"caughtUp", s.caught_up},

@@ -16,7 +16,11 @@ void AddOpsRoutes(Router& router, App& app) {
     }
     GlobalPosition head = app.log.LastPosition();
     GlobalPosition at = app.projector.position();
-    if (app.projector.failed() || at + kReadyLag < head) {
+    if (app.projector.failed()) {
+      respond(ErrorResponse(503, "NOT_READY", "a projection has failed (see /api/v1/admin/projections)"));
+      return;
+    }
+    if (at + kReadyLag < head) {
       respond(ErrorResponse(503, "NOT_READY", "projections are at " + std::to_string(at) + " of " +
                                                   std::to_string(head)));
       return;

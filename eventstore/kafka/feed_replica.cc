@@ -15,7 +15,6 @@
 
 #include "eventstore/event_json.h"
 #include "eventstore/kafka/reorder_buffer.h"
-#include "eventstore/store_errors.h"
 
 namespace eventmart {
 namespace {
@@ -72,6 +71,15 @@ class AppendWaiter {
 
 }  // namespace
 
+std::string_view Name(FeedState state) {
+  switch (state) {
+    case FeedState::kStopped: return "stopped";
+    case FeedState::kRunning: return "running";
+    case FeedState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
 class FeedReplica::Impl {
  public:
   Impl(RocksEventStore& log, FeedOptions options) : log_(log), options_(std::move(options)) {}
@@ -81,10 +89,10 @@ class FeedReplica::Impl {
     if (!conf) return Fail(conf.error());
     std::string why;
     consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), why));
-    if (!consumer_) return Fail(StoreErrc::kInvalidArgument, "kafka consumer: " + why);
+    if (!consumer_) return Fail(KafkaErrc::kInvalidConfig, "kafka consumer: " + why);
     for (const auto& category : FeedCategories()) topics_.insert(FeedTopic(options_.kafka, category));
     buffer_ = ReorderBuffer(log_.LastPosition());
-    SetState("running");
+    SetState(FeedState::kRunning);
     spdlog::info("feed: replicating from position {} via {}", buffer_.released() + 1, options_.kafka.brokers);
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "em-feed");
@@ -132,7 +140,7 @@ class FeedReplica::Impl {
       Throttle();
       PublishStatus();
     }
-    SetState("stopped");
+    SetState(FeedState::kStopped);
   }
 
   // Reads one message; false when none was waiting.
@@ -190,7 +198,7 @@ class FeedReplica::Impl {
       if (auto error = waiter.Wait(); !error.empty()) {
         spdlog::error("feed stopped: {}", error);
         std::lock_guard lock(mu_);
-        status_.state = "failed";
+        status_.state = FeedState::kFailed;
         status_.last_error = error;
         return false;
       }
@@ -325,9 +333,9 @@ class FeedReplica::Impl {
     status_.last_error = what;
   }
 
-  void SetState(const std::string& state) {
+  void SetState(FeedState state) {
     std::lock_guard lock(mu_);
-    if (status_.state != "failed") status_.state = state;
+    if (status_.state != FeedState::kFailed) status_.state = state;
   }
 
   RocksEventStore& log_;

@@ -22,6 +22,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "domain/result.h"
 #include "eventstore/kafka/kafka_config.h"
@@ -34,8 +35,16 @@ struct FeedOptions {
   std::size_t max_buffered = 200'000;
 };
 
+enum class FeedState {
+  kStopped,  // not started, or stopped
+  kRunning,  // reading the feed
+  kFailed,   // stopped for good (the local log refused an append); last_error says why
+};
+// "stopped", "running", "failed": the text of the admin route.
+std::string_view Name(FeedState state);
+
 struct FeedStatus {
-  std::string state;                 // "running", "failed" or "stopped"
+  FeedState state = FeedState::kStopped;
   GlobalPosition position = 0;       // the local log's head
   std::size_t buffered = 0;          // events waiting for position + 1
   std::uint64_t received = 0;        // messages read from Kafka

@@ -2,14 +2,32 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
-#include "eventstore/store_errors.h"
-
 namespace eventmart {
+namespace {
+
+class KafkaCategoryImpl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "eventmart.kafka"; }
+  std::string message(int value) const override {
+    switch (static_cast<KafkaErrc>(value)) {
+      case KafkaErrc::kInvalidConfig: return "invalid Kafka configuration";
+      case KafkaErrc::kClusterError: return "Kafka cluster error";
+    }
+    return "unknown Kafka error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& KafkaCategory() {
+  static const KafkaCategoryImpl category;
+  return category;
+}
 
 Result<std::pair<std::string, std::string>> ParseKafkaProperty(std::string_view text) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return Fail(StoreErrc::kInvalidArgument, "a Kafka property is key=value, got '" + std::string(text) + "'");
+    return Fail(KafkaErrc::kInvalidConfig, "a Kafka property is key=value, got '" + std::string(text) + "'");
   }
   return std::pair{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
@@ -29,7 +47,7 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
   auto set = [&conf](const std::string& key, const std::string& value) -> Result<void> {
     std::string why;
     if (conf->set(key, value, why) != RdKafka::Conf::CONF_OK) {
-      return Fail(StoreErrc::kInvalidArgument, "Kafka property " + key + ": " + why);
+      return Fail(KafkaErrc::kInvalidConfig, "Kafka property " + key + ": " + why);
     }
     return {};
   };

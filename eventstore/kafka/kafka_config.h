@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,15 @@ class Conf;
 
 namespace eventmart {
 
+// Errors of talking to Kafka, apart from the log's own (StoreErrc).
+enum class KafkaErrc {
+  kInvalidConfig = 1,  // a property (or a mix of them) librdkafka refuses: fix the command line
+  kClusterError,       // the (mock) cluster refused a request or could not start
+};
+
+const std::error_category& KafkaCategory();
+inline std::error_code make_error_code(KafkaErrc e) { return {static_cast<int>(e), KafkaCategory()}; }
+
 struct KafkaOptions {
   std::string brokers;  // bootstrap.servers: HOST:PORT[,HOST:PORT...]
   std::vector<std::pair<std::string, std::string>> properties;
@@ -26,7 +36,7 @@ struct KafkaOptions {
   std::string data_platform_topic = "data-platform.orders";
 };
 
-// "key=value" -> (key, value). kInvalidArgument when there is no '=' or the
+// "key=value" -> (key, value). KafkaErrc::kInvalidConfig when there is no '=' or the
 // key is empty.
 [[nodiscard]] Result<std::pair<std::string, std::string>> ParseKafkaProperty(std::string_view text);
 
@@ -35,8 +45,12 @@ const std::vector<std::string>& FeedCategories();
 std::string FeedTopic(const KafkaOptions& options, std::string_view category);
 
 // A librdkafka configuration: `defaults`, then bootstrap.servers, then the
-// operator's properties. kInvalidArgument names a property librdkafka refuses.
+// operator's properties. KafkaErrc::kInvalidConfig names a property
+// librdkafka refuses.
 [[nodiscard]] Result<std::unique_ptr<RdKafka::Conf>> MakeKafkaConf(
     const KafkaOptions& options, const std::vector<std::pair<std::string, std::string>>& defaults);
 
 }  // namespace eventmart
+
+template <>
+struct std::is_error_code_enum<eventmart::KafkaErrc> : std::true_type {};

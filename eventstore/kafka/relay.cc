@@ -13,6 +13,7 @@
 #include "eventstore/event_json.h"
 #include "eventstore/kafka/ack_tracker.h"
 #include "eventstore/kafka/data_platform.h"
+#include "eventstore/scan_events.h"
 #include "eventstore/store_errors.h"
 
 namespace eventmart {
@@ -49,6 +50,16 @@ std::int64_t WallMs() {
 
 }  // namespace
 
+std::string_view Name(RelayState state) {
+  switch (state) {
+    case RelayState::kStopped: return "stopped";
+    case RelayState::kRunning: return "running";
+    case RelayState::kBackingOff: return "backing off";
+    case RelayState::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
 class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
  public:
   Impl(RocksEventStore& log, RelayOptions options, Histogram<12>& ack_lag)
@@ -65,7 +76,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     tracker_.Reset(*checkpoint);
     saved_ = *checkpoint;
     PublishCounters();
-    SetState("running");
+    SetState(RelayState::kRunning);
     spdlog::info("kafka relay: publishing from position {} to {}", *checkpoint + 1, options_.kafka.brokers);
     thread_ = std::thread([this] {
       pthread_setname_np(pthread_self(), "em-relay");
@@ -157,10 +168,10 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     std::string why;
     if ((*conf)->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), why) != RdKafka::Conf::CONF_OK ||
         (*conf)->set("event_cb", static_cast<RdKafka::EventCb*>(this), why) != RdKafka::Conf::CONF_OK) {
-      return Fail(StoreErrc::kInvalidArgument, "kafka callbacks: " + why);
+      return Fail(KafkaErrc::kInvalidConfig, "kafka callbacks: " + why);
     }
     std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), why));
-    if (!producer) return Fail(StoreErrc::kInvalidArgument, "kafka producer: " + why);
+    if (!producer) return Fail(KafkaErrc::kInvalidConfig, "kafka producer: " + why);
     return producer;
   }
 
@@ -209,21 +220,16 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   }
 
   void PublishRange(GlobalPosition from, GlobalPosition to) {
-    std::string problem;
-    auto scanned = log_.Scan({.from = from, .to = to}, [&](const RecordedEventView& view) {
-      auto event = DecodeEvent(view);
-      if (!event) {
-        problem = "position " + std::to_string(view.position) + ": " + event.error().Describe();
-        return false;
-      }
-      const auto* paid = std::get_if<OrderPaid>(&*event);
+    auto scanned = ScanEvents(log_, {.from = from, .to = to}, EveryEvent,
+                              [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+      const auto* paid = std::get_if<OrderPaid>(&event);
       // Counted before producing: a delivery report may be served while a
       // full queue makes Produce poll.
       tracker_.Sent(view.position, paid ? 2 : 1, view.occurred_at_ms);
       event_json_.clear();
-      AppendEventJson(view, *event, &event_json_);
+      AppendEventJson(view, event, &event_json_);
       if (!Produce(TopicOf(view.stream), view.stream, event_json_, view.occurred_at_ms, Opaque(view.position, false))) {
-        return false;
+        return ScanStep::kStop;  // Produce has set the relay up for a restart
       }
       if (paid) {
         platform_json_.clear();
@@ -231,16 +237,16 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
         std::string key = std::to_string(paid->order_id);
         if (!Produce(options_.kafka.data_platform_topic, key, platform_json_, view.occurred_at_ms,
                      Opaque(view.position, true))) {
-          return false;
+          return ScanStep::kStop;
         }
       }
-      return true;
+      return ScanStep::kContinue;
     });
-    if (!scanned) problem = "reading the log: " + scanned.error().Describe();
-    if (!problem.empty()) {
+    if (!scanned) {
       // A log the relay cannot read is not something a retry fixes.
+      std::string problem = "reading the log: " + scanned.error().Describe();
       spdlog::error("kafka relay stopped: {}", problem);
-      SetState("failed", problem);
+      SetState(RelayState::kFailed, problem);
       stopping_.store(true);
     }
   }
@@ -271,7 +277,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   // from the checkpoint: whatever was not acknowledged is sent again.
   void Restart() {
     restarts_.fetch_add(1);
-    SetState("backing off");
+    SetState(RelayState::kBackingOff);
     spdlog::warn("kafka relay: restarting from position {} in {} ms", tracker_.acked() + 1, backoff_.count());
     tracker_.Reset(tracker_.acked());
     producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
@@ -284,13 +290,13 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);
     auto producer = MakeProducer();
     if (!producer) {  // the options were accepted at Start; this is not expected
-      SetState("failed", producer.error().Describe());
+      SetState(RelayState::kFailed, producer.error().Describe());
       stopping_.store(true);
       return;
     }
     producer_ = std::move(*producer);
     failed_ = false;
-    SetState("running");
+    SetState(RelayState::kRunning);
   }
 
   void Drain() {
@@ -307,7 +313,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     }
     producer_.reset();
     std::lock_guard lock(mu_);
-    if (state_ != "failed") state_ = "stopped";
+    if (state_ != RelayState::kFailed) state_ = RelayState::kStopped;
   }
 
   void SaveCheckpoint(bool force) {
@@ -340,9 +346,9 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
     next_sample_ = (next_sample_ + 1) % kLagSamples;
   }
 
-  void SetState(std::string state, std::string error = {}) {
+  void SetState(RelayState state, std::string error = {}) {
     std::lock_guard lock(mu_);
-    state_ = std::move(state);
+    state_ = state;
     if (!error.empty()) last_error_ = std::move(error);
   }
 
@@ -380,7 +386,7 @@ class KafkaRelay::Impl : public RdKafka::DeliveryReportCb, public RdKafka::Event
   std::atomic<std::uint64_t> delivery_errors_{0};
   std::atomic<std::uint64_t> restarts_{0};
   mutable std::mutex mu_;  // guards the strings and the lag samples
-  std::string state_ = "stopped";
+  RelayState state_ = RelayState::kStopped;
   std::string last_error_;
   std::vector<double> lag_samples_;
   std::size_t next_sample_ = 0;

@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "domain/result.h"
@@ -41,8 +42,17 @@ struct RelayOptions {
   std::chrono::milliseconds max_backoff{10'000};  // between restarts after failures
 };
 
+enum class RelayState {
+  kStopped,     // not started, or stopped
+  kRunning,     // publishing (or waiting for brokers)
+  kBackingOff,  // dropped its producer after a failure; starts again soon
+  kFailed,      // stopped for good (a log it cannot read); last_error says why
+};
+// "stopped", "running", "backing off", "failed": the text of the admin route.
+std::string_view Name(RelayState state);
+
 struct RelayStatus {
-  std::string state;  // "running", "backing off", "failed" or "stopped"
+  RelayState state = RelayState::kStopped;
   GlobalPosition position = 0;   // checkpoint: every event up to here is acknowledged
   GlobalPosition published = 0;  // handed to the producer
   GlobalPosition head = 0;       // the log's last position

@@ -127,3 +127,46 @@ TEST_CASE("Asking to rebuild a projection that is already rebuilding answers 202
   CHECK(again.json()["name"] == "balances");
   CHECK(again.json()["state"] == "rebuilding");
 }
+
+SCENARIO("A projection stopped by an undecodable event shows failed everywhere an operator looks", "[api][admin][errors]") {
+  GIVEN("a server whose log receives a PointsCharged this build cannot decode") {
+    TestServer server(TempDir("http-projection-failed"));
+    auto c = server.Client();
+    CreateUser(c, "kim");
+    REQUIRE(c.Get("/readyz").status == 200);
+    EventRecord broken{.id = NewEventId(1), .type = "account.PointsCharged", .schema_version = 1,
+                       .occurred_at_ms = 1, .correlation_id = {}, .causation_id = {}, .body = "\x01"};
+    AppendRequest request;
+    request.streams.push_back({"account-99", ExpectedVersion::Any(), {broken}});
+    auto appended = server.store().Append(request);
+    REQUIRE(appended);
+
+    WHEN("the projector reaches it") {
+      // The users-only projections go past it; balances stop before it.
+      bool seen = false;
+      for (int i = 0; i < 500 && !seen; ++i) {
+        seen = server.projector().failed();
+        if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      REQUIRE(seen);
+
+      THEN("the admin route shows balances failed with the cause, metrics count it, and /readyz answers 503") {
+        auto body = c.Get("/api/v1/admin/projections", {kAdmin}).json();
+        bool found = false;
+        for (auto& item : body["items"]) {
+          if (item["name"] != "balances") continue;
+          found = true;
+          CHECK(item["state"] == "failed");
+          CHECK(item["position"] == appended->first_position - 1);
+          CHECK(item["error"].get<std::string>().find("position " + std::to_string(appended->first_position)) !=
+                std::string::npos);
+        }
+        CHECK(found);
+        auto metrics = c.Get("/metrics").body;
+        CHECK(metrics.find("eventmart_projection_failed{projection=\"balances\"} 1") != std::string::npos);
+        CHECK(metrics.find("eventmart_projection_failed{projection=\"orders\"} 0") != std::string::npos);
+        CheckError(c.Get("/readyz"), 503, "NOT_READY");
+      }
+    }
+  }
+}

@@ -9,7 +9,9 @@
 #include "eventstore/event_json.h"
 #include "eventstore/kafka/ack_tracker.h"
 #include "eventstore/kafka/data_platform.h"
+#include "eventstore/kafka/feed_replica.h"
 #include "eventstore/kafka/kafka_config.h"
+#include "eventstore/kafka/relay.h"
 #include "eventstore/kafka/reorder_buffer.h"
 #include "eventstore/store_errors.h"
 
@@ -170,8 +172,21 @@ TEST_CASE("Kafka properties are key=value", "[kafka][config]") {
   CHECK(p->second == "a=b");
   CHECK_FALSE(ParseKafkaProperty("acks"));
   CHECK_FALSE(ParseKafkaProperty("=1"));
+  CHECK(ParseKafkaProperty("acks").error().code == KafkaErrc::kInvalidConfig);
   auto conf = MakeKafkaConf({.brokers = "127.0.0.1:1", .properties = {{"no.such.property", "1"}}}, {});
   REQUIRE_FALSE(conf);
   CHECK(conf.error().detail.find("no.such.property") != std::string::npos);
+  CHECK(conf.error().code == KafkaErrc::kInvalidConfig);
+  CHECK(conf.error().code.category().name() == std::string("eventmart.kafka"));
   CHECK(MakeKafkaConf({.brokers = "127.0.0.1:1", .properties = {{"compression.type", "zstd"}}}, {}));
+}
+
+TEST_CASE("Relay and feed states keep the names the admin routes print", "[kafka]") {
+  CHECK(Name(RelayState::kStopped) == "stopped");
+  CHECK(Name(RelayState::kRunning) == "running");
+  CHECK(Name(RelayState::kBackingOff) == "backing off");
+  CHECK(Name(RelayState::kFailed) == "failed");
+  CHECK(Name(FeedState::kStopped) == "stopped");
+  CHECK(Name(FeedState::kRunning) == "running");
+  CHECK(Name(FeedState::kFailed) == "failed");
 }

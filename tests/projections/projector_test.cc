@@ -5,10 +5,13 @@
 #include <rocksdb/write_batch.h>
 
 #include "commands/command_processor.h"
+#include "eventstore/codec.h"
+#include "eventstore/in_memory_event_store.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/all_projections.h"
 #include "projections/balance_projection.h"
 #include "tests/support/process.h"
+#include "tests/support/store_fixture.h"
 
 #include "tests/support/event_filler.h"
 
@@ -196,4 +199,133 @@ TEST_CASE("A projection wants every event type it writes for (unwanted ones are 
     }
   }
   CHECK(wanted == 4);  // orders and best sellers want OrderPaid; balances PointsCharged; coupons CouponIssued
+}
+
+namespace {
+
+// Counts the events of one type; its Load fails when asked to.
+class OneTypeProjection final : public Projection {
+ public:
+  OneTypeProjection(std::string_view type, bool load_fails = false) : type_(type), load_fails_(load_fails) {}
+  std::string_view name() const override { return "one-type"; }
+  bool Wants(std::string_view type) const override { return type == type_; }
+  Result<void> Apply(const RecordedEventView&, const DomainEvent&, ReadModelWriter& out) override {
+    out.Put("n", std::to_string(++applied_));
+    return {};
+  }
+  Result<void> Load(const ReadModelReader&) override {
+    if (load_fails_) return Fail(std::make_error_code(std::errc::io_error), "cannot read the copy");
+    return {};
+  }
+
+ private:
+  std::string_view type_;
+  bool load_fails_;
+  int applied_ = 0;
+};
+
+EventRecord Encoded(const DomainEvent& event) { return EncodeEvent(event, {.id = NewEventId(1), .occurred_at_ms = 1}); }
+
+const ProjectionStatus* StatusOf(const std::vector<ProjectionStatus>& statuses, std::string_view name) {
+  for (const auto& st : statuses) {
+    if (st.name == name) return &st;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+SCENARIO("An undecodable event stops the projections that want it, visibly, and the others go on", "[projections][errors]") {
+  GIVEN("a log whose second event is a PointsCharged this build cannot decode") {
+    InMemoryEventStore log;
+    auto views = ReadModelStore::Open(TempDir("projector-undecodable"));
+    REQUIRE(views);
+    AppendRequest request;
+    request.streams.push_back({"user-1", ExpectedVersion::NoStream(), {Encoded(UserRegistered{.user_id = 1, .name = "kim"})}});
+    EventRecord broken = Encoded(PointsCharged{});
+    broken.body = "\x01";
+    request.streams.push_back({"account-1", ExpectedVersion::NoStream(), {broken}});
+    request.streams.push_back({"user-2", ExpectedVersion::NoStream(), {Encoded(UserRegistered{.user_id = 2, .name = "lee"})}});
+    REQUIRE(log.Append(request));
+
+    WHEN("the balances (which want it) and a projection of users only run") {
+      std::vector<std::unique_ptr<Projection>> projections;
+      projections.push_back(std::make_unique<BalanceProjection>());
+      projections.push_back(std::make_unique<OneTypeProjection>(UserRegistered::kType));
+      Projector projector(log, **views, std::move(projections));
+      REQUIRE(projector.Start());
+
+      THEN("the balances stop before it with the cause; the users projection reaches the end") {
+        auto statuses = projector.Statuses();
+        const auto* balances = StatusOf(statuses, "balances");
+        const auto* users = StatusOf(statuses, "one-type");
+        REQUIRE(balances);
+        REQUIRE(users);
+        CHECK(balances->state == ProjectionState::kFailed);
+        CHECK(Name(balances->state) == "failed");
+        CHECK(balances->position == 1);
+        CHECK(balances->error.find("position 2") != std::string::npos);
+        CHECK(balances->error.find("account-1") != std::string::npos);
+        CHECK(users->state == ProjectionState::kLive);
+        CHECK(users->position == 3);
+        CHECK(projector.position() == 3);
+        CHECK(projector.failed());
+      }
+    }
+    WHEN("an offline fold (CatchUp) meets it") {
+      std::vector<std::unique_ptr<Projection>> projections;
+      projections.push_back(std::make_unique<BalanceProjection>());
+      Projector projector(log, **views, std::move(projections));
+      auto caught = projector.CatchUp();
+
+      THEN("it fails, naming the projection and the event") {
+        REQUIRE_FALSE(caught);
+        CHECK(caught.error().code == ProjectorErrc::kProjectionFailed);
+        CHECK(caught.error().detail.find("balances: ") == 0);
+        CHECK(caught.error().detail.find("position 2") != std::string::npos);
+      }
+    }
+  }
+}
+
+SCENARIO("A rebuild whose copy cannot load is shown failed with its cause, not rebuilding forever",
+         "[projections][errors]") {
+  GIVEN("a running projector whose factory makes copies that fail to load") {
+    InMemoryEventStore log;
+    REQUIRE(log.Append(OneStream("user-1", ExpectedVersion::NoStream(), {"x"})));
+    auto views = ReadModelStore::Open(TempDir("projector-rebuild-load"));
+    REQUIRE(views);
+    std::vector<std::unique_ptr<Projection>> projections;
+    projections.push_back(std::make_unique<OneTypeProjection>("none"));
+    Projector projector(log, **views, std::move(projections), [](std::string_view) -> std::unique_ptr<Projection> {
+      return std::make_unique<OneTypeProjection>("none", /*load_fails=*/true);
+    });
+    REQUIRE(projector.Start());
+    CHECK_FALSE(projector.failed());
+
+    WHEN("an unknown projection is asked for") {
+      auto r = projector.Rebuild("nope");
+      THEN("it is refused as unknown") {
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ProjectorErrc::kUnknownProjection);
+      }
+    }
+    WHEN("a rebuild is asked for") {
+      REQUIRE(projector.Rebuild("one-type"));
+      THEN("the status turns failed with the load's cause") {
+        const ProjectionStatus* st = nullptr;
+        std::vector<ProjectionStatus> statuses;
+        for (int i = 0; i < 500; ++i) {
+          statuses = projector.Statuses();
+          st = StatusOf(statuses, "one-type");
+          if (st && st->state == ProjectionState::kFailed) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        REQUIRE(st);
+        CHECK(st->state == ProjectionState::kFailed);
+        CHECK(st->error.find("cannot read the copy") != std::string::npos);
+        CHECK(projector.failed());
+      }
+    }
+  }
 }

@@ -1,0 +1,140 @@
+// eventstore/rocks_event_store_impl.h
+// Internal to RocksEventStore: not for callers, who use rocks_event_store.h.
+// The implementation is split by concern, as LevelDB keeps DBImpl, repair
+// and dumping apart:
+//   rocks_event_store.cc   open/close, reads (Scan, ReadStream, FindCommand),
+//                          the key and command-record formats
+//   rocks_committer.cc     the append queue and the group-commit thread
+//   rocks_options.cc       RocksDB options and column-family tuning
+//   rocks_maintenance.cc   stats and copies (checkpoints, reader copies)
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "eventstore/rocks_event_store.h"
+
+namespace eventmart {
+namespace rocks_internal {
+
+inline constexpr const char* kLogFamily = "log";
+inline constexpr const char* kStreamsFamily = "streams";
+inline constexpr const char* kCommandsFamily = "commands";
+
+std::string PositionKey(GlobalPosition p);
+std::string StreamIndexKey(std::uint64_t hash, StreamVersion version);
+std::string EncodeCommandRecord(const AppendResult& r, std::string_view payload);
+Result<AppendResult> DecodeCommandRecord(std::string_view bytes);
+Error FromStatus(const rocksdb::Status& s, const std::string& what);
+
+// rocks_options.cc
+rocksdb::Options BaseOptions();
+std::vector<rocksdb::ColumnFamilyDescriptor> Families(const rocksdb::Options& base);
+
+}  // namespace rocks_internal
+
+class RocksEventStore::Impl {
+ public:
+  struct PendingAppend {
+    AppendRequest request;
+    AppendCallback done;
+  };
+
+  ~Impl() { Close(); }
+
+  Result<void> OpenDb(const std::string& dir, bool reader);
+  void Close();
+  Result<GlobalPosition> LoadLastPosition();
+  Result<GlobalPosition> CatchUp();
+  void Publish(GlobalPosition position);
+  GlobalPosition last_position() const { return last_position_.load(std::memory_order_acquire); }
+  bool WaitFor(GlobalPosition position, std::chrono::milliseconds timeout) const;
+
+  // Reads (rocks_event_store.cc).
+  Result<std::size_t> Scan(const ScanOptions& options, const ScanVisitor& visit) const;
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                std::size_t limit) const;
+  Result<RecordedEvent> ReadAt(GlobalPosition position) const;
+  Result<std::optional<AppendResult>> FindCommand(std::string_view id) const;
+
+  // Appends (rocks_committer.cc).
+  void StartCommitter();
+  void Enqueue(AppendRequest request, AppendCallback done);
+
+  // Maintenance (rocks_maintenance.cc).
+  Result<StoreStats> ComputeStats() const;
+  Result<GlobalPosition> CopyTo(const std::string& to) const;
+
+  const std::string& dir() const { return dir_; }
+  rocksdb::DB* db() const { return db_.get(); }
+  bool reader() const { return reader_; }
+  const StoreMetrics& metrics() const { return metrics_; }
+
+ private:
+  struct GroupState {
+    rocksdb::WriteBatch batch;
+    std::unordered_map<std::string, StreamVersion> heads;  // heads changed by this group
+    std::unordered_map<std::string, AppendResult> commands;  // ids recorded by this group
+    GlobalPosition position = 0;
+    std::string scratch;
+  };
+
+  rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
+  rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
+  rocksdb::ColumnFamilyHandle* commands() const { return handles_[3]; }
+
+  static std::string MakeSecondaryDir();
+
+  rocksdb::Status CopyFamily(rocksdb::ColumnFamilyHandle* from, rocksdb::DB* to, rocksdb::ColumnFamilyHandle* into) const;
+
+  void CommitterLoop();
+  void CommitGroup(std::vector<PendingAppend>& group);
+  // Checks one append against the group's view of the heads and, if it
+  // passes, adds its writes to the batch. Nothing is added on failure.
+  Result<AppendResult> Stage(const AppendRequest& request, GroupState& state);
+  AppendResult StageWrites(const AppendRequest& request, const std::vector<StreamVersion>& current,
+                           GroupState& state);
+  Result<StreamVersion> HeadOf(const std::string& stream, GroupState& state);
+  // The last version of `stream` on disk. Walks back over entries of other
+  // streams that share the hash (practically never more than one step).
+  Result<StreamVersion> LoadHead(const std::string& stream);
+
+ public:
+  RocksStoreOptions options_;
+
+ private:
+  std::string dir_;
+  std::string secondary_dir_;
+  bool reader_ = false;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingAppend> queue_;
+  bool stopping_ = false;
+  bool closed_ = false;
+  std::thread committer_;
+
+  StoreMetrics metrics_;
+
+  // Committer thread only.
+  std::unordered_map<std::string, StreamVersion> heads_;
+  bool failed_ = false;
+
+  mutable std::mutex position_mu_;
+  mutable std::condition_variable position_cv_;
+  std::atomic<GlobalPosition> last_position_{0};
+};
+
+}  // namespace eventmart

@@ -1,0 +1,60 @@
+// RocksDB options for the event log: the column families and their tuning.
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+#include "eventstore/rocks_event_store_impl.h"
+
+namespace eventmart::rocks_internal {
+
+rocksdb::Options BaseOptions() {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.max_background_jobs = 2;
+  // The stream index uses a hash-skiplist memtable, which needs this off.
+  o.allow_concurrent_memtable_write = false;
+  o.keep_log_file_num = 5;
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  return o;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Families(const rocksdb::Options& base) {
+  static std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(64 << 20);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  rocksdb::BlockBasedTableOptions indexed = table;
+  indexed.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  rocksdb::ColumnFamilyOptions log(base);
+  log.write_buffer_size = 64 << 20;
+  log.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  auto supported = rocksdb::GetSupportedCompressions();
+  bool lz4 = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  log.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  // Positions only grow: an empty prefix makes every insert start where the
+  // last one ended, instead of searching the memtable from the top.
+  log.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+
+  rocksdb::ColumnFamilyOptions streams(base);
+  streams.write_buffer_size = 32 << 20;
+  streams.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  // Height 12: a hot stream (one coupon, 100k issues) stays a real skiplist.
+  streams.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20, /*skiplist_height=*/12));
+  streams.table_factory.reset(rocksdb::NewBlockBasedTableFactory(indexed));
+
+  rocksdb::ColumnFamilyOptions commands(base);
+  commands.table_factory.reset(rocksdb::NewBlockBasedTableFactory(indexed));
+
+  return {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(base)},
+          {kLogFamily, log},
+          {kStreamsFamily, streams},
+          {kCommandsFamily, commands}};
+}
+
+}  // namespace eventmart::rocks_internal
