@@ -6,19 +6,18 @@
 
 #include "commands/command_errors.h"
 #include "domain/errors.h"
-#include "eventstore/rocks_event_store.h"
-#include "tests/support/process.h"
+#include "eventstore/codec.h"
+#include "eventstore/in_memory_event_store.h"
 
 using namespace eventmart;
-using namespace eventmart::testing;
 
 namespace {
 
+// A command processor over a log held in memory: no disk. Two harnesses on
+// the same log, one after the other, are a restart.
 struct Harness {
-  explicit Harness(std::string dir_in, Money max_balance = kDefaultMaxBalance) : dir(std::move(dir_in)) {
-    auto opened = RocksEventStore::Open(dir);
-    REQUIRE(opened);
-    store = std::move(*opened);
+  explicit Harness(std::shared_ptr<InMemoryEventStore> log, Money max_balance = kDefaultMaxBalance)
+      : store(std::move(log)) {
     processor = std::make_unique<CommandProcessor>(*store, clock, CommandProcessorOptions{.max_balance = max_balance});
     REQUIRE(processor->Start());
   }
@@ -38,16 +37,15 @@ struct Harness {
     return std::get<UserReply>(*o.reply).user_id;
   }
 
-  std::string dir;
   ManualClock clock{1'700'000'000'000};
-  std::unique_ptr<RocksEventStore> store;
+  std::shared_ptr<InMemoryEventStore> store;
   std::unique_ptr<CommandProcessor> processor;
 };
 
 }  // namespace
 
 TEST_CASE("Users get increasing ids and charges add up", "[commands]") {
-  Harness h(TempDir("commands-basic"));
+  Harness h(std::make_shared<InMemoryEventStore>());
   UserId kim = h.Register("kim");
   UserId lee = h.Register("lee");
   CHECK(lee == kim + 1);
@@ -63,14 +61,14 @@ TEST_CASE("Users get increasing ids and charges add up", "[commands]") {
 }
 
 TEST_CASE("State is rebuilt from the log after a restart", "[commands]") {
-  std::string dir = TempDir("commands-restart");
+  auto log = std::make_shared<InMemoryEventStore>();
   UserId kim;
   {
-    Harness h(dir, 5000);
+    Harness h(log, 5000);
     kim = h.Register("kim");
     REQUIRE(h.Run(ChargePoints{.user_id = kim, .amount = 4000}).reply);
   }
-  Harness h(dir, 5000);
+  Harness h(log, 5000);
   auto over = h.Run(ChargePoints{.user_id = kim, .amount = 1001});
   REQUIRE_FALSE(over.reply);
   CHECK(over.reply.error().code == DomainErrc::kBalanceLimitExceeded);
@@ -84,10 +82,10 @@ TEST_CASE("State is rebuilt from the log after a restart", "[commands]") {
 }
 
 TEST_CASE("Idempotency keys replay the first answer and refuse reuse", "[commands][idempotency]") {
-  std::string dir = TempDir("commands-idem");
+  auto log = std::make_shared<InMemoryEventStore>();
   UserId kim;
   {
-    Harness h(dir);
+    Harness h(log);
     kim = h.Register("kim");
     Idempotency idem{"key-1", "POST /charge {\"amount\":100}"};
     auto first = h.Run(ChargePoints{.user_id = kim, .amount = 100}, idem);
@@ -105,7 +103,7 @@ TEST_CASE("Idempotency keys replay the first answer and refuse reuse", "[command
     CHECK(rejected.reply.error().code == DomainErrc::kBalanceLimitExceeded);
     CHECK(*h.Run(ChargePoints{.user_id = kim, .amount = 99'999'999'999}, bad).replayed == "balance limit exceeded");
   }
-  Harness h(dir);
+  Harness h(log);
   auto after_restart = h.Run(ChargePoints{.user_id = kim, .amount = 100}, Idempotency{"key-1", "POST /charge {\"amount\":100}"});
   REQUIRE(after_restart.replayed);
   auto balance = h.Run(ChargePoints{.user_id = kim, .amount = 1});
@@ -113,7 +111,7 @@ TEST_CASE("Idempotency keys replay the first answer and refuse reuse", "[command
 }
 
 TEST_CASE("Concurrent submitters never lose an update or pass the limit", "[commands][concurrency]") {
-  Harness h(TempDir("commands-concurrent"), 100'000);
+  Harness h(std::make_shared<InMemoryEventStore>(), 100'000);
   UserId kim = h.Register("kim");
   std::atomic<int> ok{0}, limited{0};
   std::vector<std::thread> threads;
@@ -139,7 +137,7 @@ TEST_CASE("Concurrent submitters never lose an update or pass the limit", "[comm
 }
 
 TEST_CASE("A second request with a key in flight is told so", "[commands][idempotency]") {
-  Harness h(TempDir("commands-in-flight"));
+  Harness h(std::make_shared<InMemoryEventStore>());
   UserId kim = h.Register("kim");
   // Many submissions of one key at once: exactly one does the work; the rest
   // either see it in progress or get its stored answer.
@@ -162,4 +160,44 @@ TEST_CASE("A second request with a key in flight is told so", "[commands][idempo
   CHECK(fresh + replayed + in_progress == 32);
   auto balance = h.Run(ChargePoints{.user_id = kim, .amount = 1});
   CHECK(std::get<BalanceReply>(*balance.reply).balance == 8);
+}
+
+SCENARIO("An unpaid order expires on the decider's clock and gives its stock back", "[commands][expiry]") {
+  GIVEN("a user's unpaid order for 2 of an option that had 3") {
+    auto log = std::make_shared<InMemoryEventStore>();
+    Harness h(log);
+    UserId kim = h.Register("kim");
+    auto created = h.Run(CreateProduct{NewProduct{"Mug", {{"Red", 1000, 3}}}});
+    REQUIRE(created.reply);
+    ProductId mug = std::get<ProductView>(*created.reply).product_id;
+    auto placed = h.Run(PlaceOrder{.user_id = kim, .items = {{.product_id = mug, .option_id = std::nullopt, .quantity = 2}},
+                                   .coupon_id = std::nullopt, .pay = false});
+    REQUIRE(placed.reply);
+    OrderId order = std::get<OrderView>(*placed.reply).order_id;
+
+    WHEN("its five minutes pass") {
+      h.clock.Advance(5 * 60 * 1000);
+      h.processor->Wake();
+      THEN("the decider records the expiry, the stock is back to 3, and paying is refused") {
+        std::string stream = "order-" + std::to_string(order);
+        bool expired = false;
+        for (int i = 0; i < 400 && !expired; ++i) {
+          auto events = log->ReadStream(stream, 1, 10);
+          REQUIRE(events);
+          expired = events->size() == 2 && events->back().record.type == OrderExpired::kType;
+          if (!expired) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        REQUIRE(expired);
+        auto stock = log->ReadStream("product-" + std::to_string(mug), 1, 10);
+        REQUIRE(stock);
+        const EventRecord& last = stock->back().record;
+        auto released = DecodeEvent(last.type, last.schema_version, last.body);
+        REQUIRE(released);
+        CHECK(std::get<StockReleased>(*released).stock_after == 3);
+        auto pay = h.Run(PayOrder{.order_id = order, .user_id = kim});
+        REQUIRE_FALSE(pay.reply);
+        CHECK(pay.reply.error().code == DomainErrc::kOrderNotPayable);
+      }
+    }
+  }
 }
