@@ -65,7 +65,7 @@ Json OrderJson(const OrderView& o) {
                      {"amount", line.amount}});
   }
   Json j = {{"orderId", o.order_id},          {"userId", o.user_id},
-            {"status", o.status},             {"items", std::move(items)},
+            {"status", OrderStatusName(o.status)},             {"items", std::move(items)},
             {"totalAmount", o.total_amount},  {"discountAmount", o.discount_amount},
             {"payAmount", o.pay_amount},      {"createdAt", FormatTime(o.created_at_ms)},
             {"expiresAt", FormatTime(o.expires_at_ms)}};

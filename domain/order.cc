@@ -8,16 +8,6 @@
 
 namespace eventmart {
 
-std::string_view OrderStatusName(OrderStatus status) {
-  switch (status) {
-    case OrderStatus::kNotPaid: return "NOT_PAID";
-    case OrderStatus::kPaid: return "PAID";
-    case OrderStatus::kCancelled: return "CANCELLED";
-    case OrderStatus::kExpired: return "EXPIRED";
-  }
-  return "NOT_PAID";
-}
-
 namespace {
 
 // Why an order can no longer be paid or cancelled.
@@ -98,7 +88,7 @@ Result<PaymentEvents> DecidePay(const OrderState& order, OrderId order_id, const
 }
 
 OrderView ToView(OrderId id, const OrderState& o) {
-  return OrderView{.order_id = id, .user_id = o.user_id, .status = std::string(OrderStatusName(o.status)),
+  return OrderView{.order_id = id, .user_id = o.user_id, .status = o.status,
                    .lines = o.lines, .total_amount = o.total_amount, .discount_amount = o.discount_amount,
                    .pay_amount = o.pay_amount, .coupon_id = o.coupon_id, .created_at_ms = o.created_at_ms,
                    .expires_at_ms = o.expires_at_ms,

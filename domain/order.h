@@ -15,8 +15,6 @@
 
 namespace eventmart {
 
-enum class OrderStatus { kNotPaid, kPaid, kCancelled, kExpired };
-std::string_view OrderStatusName(OrderStatus status);
 
 // An order (stream order-N).
 struct OrderState {

@@ -16,6 +16,23 @@ Quantity ProductView::TotalStock() const {
   return total;
 }
 
+std::string_view OrderStatusName(OrderStatus status) {
+  switch (status) {
+    case OrderStatus::kNotPaid: return "NOT_PAID";
+    case OrderStatus::kPaid: return "PAID";
+    case OrderStatus::kCancelled: return "CANCELLED";
+    case OrderStatus::kExpired: return "EXPIRED";
+  }
+  return "NOT_PAID";
+}
+
+std::optional<OrderStatus> ParseOrderStatus(std::string_view name) {
+  for (OrderStatus s : {OrderStatus::kNotPaid, OrderStatus::kPaid, OrderStatus::kCancelled, OrderStatus::kExpired}) {
+    if (OrderStatusName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 std::string_view UserCouponStatusName(UserCouponStatus status) {
   switch (status) {
     case UserCouponStatus::kIssued: return "ISSUED";

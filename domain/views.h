@@ -4,6 +4,7 @@
 // the same shapes, so the API renders them one way.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,10 +48,21 @@ struct UserCouponView {
   TimeMs issued_at_ms = 0;
 };
 
+// An order ends one way: paid, cancelled or expired.
+enum class OrderStatus : std::uint8_t { kNotPaid, kPaid, kCancelled, kExpired };
+std::string_view OrderStatusName(OrderStatus status);  // NOT_PAID, PAID, CANCELLED, EXPIRED
+std::optional<OrderStatus> ParseOrderStatus(std::string_view name);
+inline std::string_view NameOf(OrderStatus status) { return OrderStatusName(status); }
+inline std::optional<OrderStatus> ParseNamed(std::string_view name, const OrderStatus*) {
+  return ParseOrderStatus(name);
+}
+
+// An order as clients see it. The order projection stores it as it is
+// (Fields(): the id is the record's key, so it is not listed).
 struct OrderView {
   OrderId order_id = 0;
   UserId user_id = 0;
-  std::string status;  // NOT_PAID, PAID, CANCELLED, EXPIRED
+  OrderStatus status = OrderStatus::kNotPaid;
   std::vector<OrderLine> lines;
   Money total_amount = 0;
   Money discount_amount = 0;
@@ -59,6 +71,20 @@ struct OrderView {
   TimeMs created_at_ms = 0;
   TimeMs expires_at_ms = 0;
   TimeMs paid_at_ms = 0;  // 0 unless paid
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("status", s.status);
+    v("lines", s.lines);
+    v("totalAmount", s.total_amount);
+    v("discountAmount", s.discount_amount);
+    v("payAmount", s.pay_amount);
+    v("couponId", s.coupon_id);
+    v("createdAtMs", s.created_at_ms);
+    v("expiresAtMs", s.expires_at_ms);
+    v("paidAtMs", s.paid_at_ms);
+  }
 };
 
 struct PaymentView {

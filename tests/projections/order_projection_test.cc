@@ -38,7 +38,7 @@ SCENARIO("Orders show their lines, amounts and latest status", "[projections][or
       REQUIRE(order);
       CHECK(order->order_id == 5);
       CHECK(order->user_id == 7);
-      CHECK(order->status == "NOT_PAID");
+      CHECK(order->status == OrderStatus::kNotPaid);
       REQUIRE(order->lines.size() == 1);
       CHECK(order->lines[0].option_id == 11);
       CHECK(order->lines[0].quantity == 2);
@@ -56,7 +56,7 @@ SCENARIO("Orders show their lines, amounts and latest status", "[projections][or
       REQUIRE(given.Fold({Paid(Placed(5), 2'000)}));
       THEN("it is PAID, with when") {
         auto order = q.Find(5).value();
-        CHECK(order->status == "PAID");
+        CHECK(order->status == OrderStatus::kPaid);
         CHECK(order->paid_at_ms == 2'000);
       }
     }
@@ -64,14 +64,14 @@ SCENARIO("Orders show their lines, amounts and latest status", "[projections][or
       REQUIRE(given.Fold({OrderCancelled{.order_id = 5, .user_id = 7, .at_ms = 3'000}}));
       THEN("it is CANCELLED, and nothing else changed") {
         auto order = q.Find(5).value();
-        CHECK(order->status == "CANCELLED");
+        CHECK(order->status == OrderStatus::kCancelled);
         CHECK(order->pay_amount == 190);
         CHECK(order->paid_at_ms == 0);
       }
     }
     WHEN("it expires") {
       REQUIRE(given.Fold({OrderExpired{.order_id = 5, .user_id = 7, .at_ms = 61'000}}));
-      THEN("it is EXPIRED") { CHECK(q.Find(5).value()->status == "EXPIRED"); }
+      THEN("it is EXPIRED") { CHECK(q.Find(5).value()->status == OrderStatus::kExpired); }
     }
     WHEN("an order never placed is cancelled") {
       REQUIRE(given.Fold({OrderCancelled{.order_id = 6, .user_id = 7, .at_ms = 3'000}}));
@@ -121,7 +121,7 @@ SCENARIO("A damaged order record stops the fold and the query, instead of being 
     WHEN("a payment is folded") {
       THEN("it needs no read, so it succeeds and repairs the record") {
         REQUIRE(given.Fold({Paid(Placed(5), 2'000)}));
-        CHECK(q.Find(5).value()->status == "PAID");
+        CHECK(q.Find(5).value()->status == OrderStatus::kPaid);
       }
     }
   }
