@@ -2,27 +2,16 @@
 
 #include <string>
 
+#include "domain/error_category.h"
+
 namespace eventmart {
-namespace {
-
-class CommandCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.command"; }
-  std::string message(int value) const override {
-    switch (static_cast<CommandErrc>(value)) {
-      case CommandErrc::kRequestInProgress: return "a request with this idempotency key is in progress";
-      case CommandErrc::kIdempotencyKeyReused: return "idempotency key reused with a different request";
-      case CommandErrc::kStoreUnavailable: return "the event log is unavailable";
-      case CommandErrc::kOverloaded: return "too many commands waiting";
-    }
-    return "unknown command error";
-  }
-};
-
-}  // namespace
 
 const std::error_category& CommandCategory() {
-  static const CommandCategoryImpl category;
+  static const CodeCategory<CommandErrc> category("eventmart.command", {
+      {CommandErrc::kRequestInProgress, "a request with this idempotency key is in progress"},
+      {CommandErrc::kIdempotencyKeyReused, "idempotency key reused with a different request"},
+      {CommandErrc::kStoreUnavailable, "the event log is unavailable"},
+      {CommandErrc::kOverloaded, "too many commands waiting"}});
   return category;
 }
 

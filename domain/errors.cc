@@ -2,40 +2,29 @@
 
 #include <string>
 
+#include "domain/error_category.h"
+
 namespace eventmart {
-namespace {
-
-class DomainCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.domain"; }
-  std::string message(int value) const override {
-    switch (static_cast<DomainErrc>(value)) {
-      case DomainErrc::kInvalidRequest: return "invalid request";
-      case DomainErrc::kInvalidAmount: return "invalid amount";
-      case DomainErrc::kUserNotFound: return "user not found";
-      case DomainErrc::kProductNotFound: return "product not found";
-      case DomainErrc::kCouponNotFound: return "coupon not found";
-      case DomainErrc::kOrderNotFound: return "order not found";
-      case DomainErrc::kForbidden: return "belongs to another user";
-      case DomainErrc::kBalanceLimitExceeded: return "balance limit exceeded";
-      case DomainErrc::kInsufficientBalance: return "insufficient balance";
-      case DomainErrc::kOutOfStock: return "out of stock";
-      case DomainErrc::kCouponSoldOut: return "coupon sold out";
-      case DomainErrc::kCouponAlreadyIssued: return "coupon already issued to this user";
-      case DomainErrc::kCouponNotUsable: return "coupon not usable";
-      case DomainErrc::kOrderNotPayable: return "order not payable";
-      case DomainErrc::kOrderNotCancellable: return "order not cancellable";
-      case DomainErrc::kProductNotSellable: return "product not on sale";
-      case DomainErrc::kCouponNotIssuable: return "coupon not issuable now";
-    }
-    return "unknown domain error";
-  }
-};
-
-}  // namespace
 
 const std::error_category& DomainCategory() {
-  static const DomainCategoryImpl category;
+  static const CodeCategory<DomainErrc> category("eventmart.domain", {
+      {DomainErrc::kInvalidRequest, "invalid request"},
+      {DomainErrc::kInvalidAmount, "invalid amount"},
+      {DomainErrc::kUserNotFound, "user not found"},
+      {DomainErrc::kProductNotFound, "product not found"},
+      {DomainErrc::kCouponNotFound, "coupon not found"},
+      {DomainErrc::kOrderNotFound, "order not found"},
+      {DomainErrc::kForbidden, "belongs to another user"},
+      {DomainErrc::kBalanceLimitExceeded, "balance limit exceeded"},
+      {DomainErrc::kInsufficientBalance, "insufficient balance"},
+      {DomainErrc::kOutOfStock, "out of stock"},
+      {DomainErrc::kCouponSoldOut, "coupon sold out"},
+      {DomainErrc::kCouponAlreadyIssued, "coupon already issued to this user"},
+      {DomainErrc::kCouponNotUsable, "coupon not usable"},
+      {DomainErrc::kOrderNotPayable, "order not payable"},
+      {DomainErrc::kOrderNotCancellable, "order not cancellable"},
+      {DomainErrc::kProductNotSellable, "product not on sale"},
+      {DomainErrc::kCouponNotIssuable, "coupon not issuable now"}});
   return category;
 }
 

@@ -2,32 +2,21 @@
 
 #include <string>
 
+#include "domain/error_category.h"
+
 namespace eventmart {
-namespace {
-
-class StoreCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.store"; }
-  std::string message(int value) const override {
-    switch (static_cast<StoreErrc>(value)) {
-      case StoreErrc::kVersionConflict: return "stream version conflict";
-      case StoreErrc::kCorruption: return "corrupt event record";
-      case StoreErrc::kUnknownEventType: return "unknown event type";
-      case StoreErrc::kUnsupportedVersion: return "unsupported event schema version";
-      case StoreErrc::kIoError: return "event log I/O error";
-      case StoreErrc::kStoreFailed: return "event log failed earlier; reopen it";
-      case StoreErrc::kClosed: return "event log is closed";
-      case StoreErrc::kInvalidArgument: return "invalid argument";
-      case StoreErrc::kBusy: return "event log is in use by another process";
-    }
-    return "unknown store error";
-  }
-};
-
-}  // namespace
 
 const std::error_category& StoreCategory() {
-  static const StoreCategoryImpl category;
+  static const CodeCategory<StoreErrc> category("eventmart.store", {
+      {StoreErrc::kVersionConflict, "stream version conflict"},
+      {StoreErrc::kCorruption, "corrupt event record"},
+      {StoreErrc::kUnknownEventType, "unknown event type"},
+      {StoreErrc::kUnsupportedVersion, "unsupported event schema version"},
+      {StoreErrc::kIoError, "event log I/O error"},
+      {StoreErrc::kStoreFailed, "event log failed earlier; reopen it"},
+      {StoreErrc::kClosed, "event log is closed"},
+      {StoreErrc::kInvalidArgument, "invalid argument"},
+      {StoreErrc::kBusy, "event log is in use by another process"}});
   return category;
 }
 

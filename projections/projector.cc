@@ -1,5 +1,7 @@
 #include "projections/projector.h"
 
+#include "domain/error_category.h"
+
 #include <pthread.h>
 
 #include <algorithm>
@@ -20,23 +22,14 @@ constexpr std::size_t kBatchEvents = 4096;
 // 262144 -> 296k, 1048576 -> 249k (docs/benchmarks.md).
 constexpr std::size_t kCatchUpBatchEvents = 65536;
 
-class ProjectorCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.projector"; }
-  std::string message(int value) const override {
-    switch (static_cast<ProjectorErrc>(value)) {
-      case ProjectorErrc::kUnknownProjection: return "no such projection";
-      case ProjectorErrc::kRebuildRunning: return "a rebuild is already running";
-      case ProjectorErrc::kProjectionFailed: return "a projection stopped on an error";
-    }
-    return "unknown projector error";
-  }
-};
 
 }  // namespace
 
 const std::error_category& ProjectorCategory() {
-  static const ProjectorCategoryImpl category;
+  static const CodeCategory<ProjectorErrc> category("eventmart.projector", {
+      {ProjectorErrc::kUnknownProjection, "no such projection"},
+      {ProjectorErrc::kRebuildRunning, "a rebuild is already running"},
+      {ProjectorErrc::kProjectionFailed, "a projection stopped on an error"}});
   return category;
 }
 

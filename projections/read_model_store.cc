@@ -1,5 +1,7 @@
 #include "projections/read_model_store.h"
 
+#include "domain/error_category.h"
+
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
@@ -18,17 +20,6 @@
 namespace eventmart {
 namespace {
 
-class ReadModelCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.read_model"; }
-  std::string message(int value) const override {
-    switch (static_cast<ReadModelErrc>(value)) {
-      case ReadModelErrc::kIoError: return "read model I/O error";
-      case ReadModelErrc::kCorruption: return "corrupt read-model record";
-    }
-    return "unknown read-model error";
-  }
-};
 
 // A point read: the value, nullopt when absent, kIoError otherwise.
 Result<std::optional<std::string>> GetFrom(rocksdb::DB& db, std::string_view key) {
@@ -42,7 +33,9 @@ Result<std::optional<std::string>> GetFrom(rocksdb::DB& db, std::string_view key
 }  // namespace
 
 const std::error_category& ReadModelCategory() {
-  static const ReadModelCategoryImpl category;
+  static const CodeCategory<ReadModelErrc> category("eventmart.read_model", {
+      {ReadModelErrc::kIoError, "read model I/O error"},
+      {ReadModelErrc::kCorruption, "corrupt read-model record"}});
   return category;
 }
 

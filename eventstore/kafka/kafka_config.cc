@@ -1,26 +1,15 @@
 #include "eventstore/kafka/kafka_config.h"
 
+#include "domain/error_category.h"
+
 #include <librdkafka/rdkafkacpp.h>
 
 namespace eventmart {
-namespace {
-
-class KafkaCategoryImpl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "eventmart.kafka"; }
-  std::string message(int value) const override {
-    switch (static_cast<KafkaErrc>(value)) {
-      case KafkaErrc::kInvalidConfig: return "invalid Kafka configuration";
-      case KafkaErrc::kClusterError: return "Kafka cluster error";
-    }
-    return "unknown Kafka error";
-  }
-};
-
-}  // namespace
 
 const std::error_category& KafkaCategory() {
-  static const KafkaCategoryImpl category;
+  static const CodeCategory<KafkaErrc> category("eventmart.kafka", {
+      {KafkaErrc::kInvalidConfig, "invalid Kafka configuration"},
+      {KafkaErrc::kClusterError, "Kafka cluster error"}});
   return category;
 }
 
