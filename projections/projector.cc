@@ -28,7 +28,6 @@ constexpr std::size_t kCatchUpBatchEvents = 65536;
 const std::error_category& ProjectorCategory() {
   static const CodeCategory<ProjectorErrc> category("eventmart.projector", {
       {ProjectorErrc::kUnknownProjection, "no such projection"},
-      {ProjectorErrc::kRebuildRunning, "a rebuild is already running"},
       {ProjectorErrc::kProjectionFailed, "a projection stopped on an error"}});
   return category;
 }
@@ -38,6 +37,7 @@ std::string_view Name(ProjectionState state) {
     case ProjectionState::kLive: return "live";
     case ProjectionState::kCatchingUp: return "catching-up";
     case ProjectionState::kRebuilding: return "rebuilding";
+    case ProjectionState::kQueued: return "queued";
     case ProjectionState::kFailed: return "failed";
   }
   return "unknown";
@@ -84,7 +84,7 @@ Result<GlobalPosition> Projector::FoldAll(const std::function<void(GlobalPositio
   checkpoints_.clear();
   prefixes_.clear();
   errors_.assign(projections_.size(), std::string());
-  projection_failed_ = rebuild_error_.has_value();
+  projection_failed_ = !rebuild_errors_.empty();
   for (const auto& p : projections_) {
     prefixes_.push_back(views_.SlotOf(p->name()));
     if (auto loaded = p->Load(views_.Reader(p->name())); !loaded) return Fail(loaded.error());
@@ -107,9 +107,9 @@ Result<GlobalPosition> Projector::FoldAll(const std::function<void(GlobalPositio
 
 void Projector::Run() {
   while (!stopping_) {
-    StartRequestedRebuild();
+    StartRequestedRebuilds();
     auto applied = Step(kBatchEvents);
-    auto shadow_applied = applied ? AdvanceShadow(kBatchEvents * 4) : applied;
+    auto shadow_applied = applied ? AdvanceShadows(kBatchEvents * 4) : applied;
     if (applied && !shadow_applied) applied = Fail(shadow_applied.error());
     if (!applied) {
       spdlog::error("projector stopped: {}", applied.error().Describe());
@@ -121,10 +121,11 @@ void Projector::Run() {
       Notify(/*check_deadlines=*/true);
       return;
     }
-    if (drop_later_ && std::chrono::steady_clock::now() - drop_later_->second > std::chrono::seconds(2)) {
+    while (!drop_later_.empty() &&
+           std::chrono::steady_clock::now() - drop_later_.front().second > std::chrono::seconds(2)) {
       // Readers that picked the old slot just before the swap have long finished.
-      (void)views_.DropPrefix(drop_later_->first);
-      drop_later_.reset();
+      (void)views_.DropPrefix(drop_later_.front().first);
+      drop_later_.erase(drop_later_.begin());
     }
     if (*applied == 0 && *shadow_applied == 0) {
       // Woken by the committer; the timeout only serves waiter deadlines.
@@ -214,111 +215,161 @@ void Projector::FailProjection(std::size_t i, GlobalPosition position, const Err
 
 void Projector::FailRebuild(std::string name, const Error& cause) {
   spdlog::error("rebuild of projection {} failed: {}", name, cause.Describe());
-  rebuild_error_.emplace(std::move(name), cause.Describe());
+  {
+    std::lock_guard lock(status_mu_);
+    std::erase(rebuilding_, name);
+  }
+  rebuild_errors_[std::move(name)] = cause.Describe();
   projection_failed_ = true;
 }
 
-Result<void> Projector::Rebuild(std::string_view name) {
+bool Projector::RequestRebuildLocked(std::string_view name) {
   // Names come from the published statuses: projections_ belongs to the
   // projector thread, which swaps entries in when a rebuild completes.
-  std::lock_guard lock(status_mu_);
   bool known = false;
   for (const auto& st : statuses_) known = known || st.name == name;
-  if (!known || !factory_) return Fail(ProjectorErrc::kUnknownProjection, "no projection named " + std::string(name));
-  bool running = !requested_rebuild_.empty();
-  for (const auto& st : statuses_) running = running || st.state == ProjectionState::kRebuilding;
-  if (running) return Fail(ProjectorErrc::kRebuildRunning, "a rebuild is already running");
-  requested_rebuild_ = std::string(name);
-  for (auto& st : statuses_) {
-    if (st.name == name) st.state = ProjectionState::kRebuilding;  // shown at once, before the projector thread picks it up
+  if (!known || !factory_) return false;
+  if (std::ranges::find(rebuilding_, name) == rebuilding_.end() && std::ranges::find(queued_, name) == queued_.end()) {
+    queued_.emplace_back(name);
   }
-  return {};
+  return true;
 }
 
-void Projector::StartRequestedRebuild() {
-  std::string name;
+Result<ProjectionStatus> Projector::Rebuild(std::string_view name) {
+  std::string failure = ProjectorFailure();
+  std::lock_guard lock(status_mu_);
+  if (!RequestRebuildLocked(name)) {
+    return Fail(ProjectorErrc::kUnknownProjection, "no projection named " + std::string(name));
+  }
+  for (auto& st : ShownLocked(failure)) {
+    if (st.name == name) return st;
+  }
+  return Fail(ProjectorErrc::kUnknownProjection, "no projection named " + std::string(name));
+}
+
+Result<std::vector<ProjectionStatus>> Projector::RebuildAll() {
+  std::string failure = ProjectorFailure();
+  std::lock_guard lock(status_mu_);
+  if (!factory_) return Fail(ProjectorErrc::kUnknownProjection, "this projector cannot rebuild");
+  for (const auto& st : statuses_) (void)RequestRebuildLocked(st.name);
+  return ShownLocked(failure);
+}
+
+// Starts every queued rebuild at once, when none is under way: one shadow
+// copy each, all at position 0, so that one pass over the log feeds them all.
+void Projector::StartRequestedRebuilds() {
+  std::vector<std::string> names;
   {
     std::lock_guard lock(status_mu_);
-    if (shadow_ || requested_rebuild_.empty()) return;
-    name.swap(requested_rebuild_);
+    if (!shadows_.empty() || queued_.empty()) return;
+    names.swap(queued_);
+    rebuilding_ = names;
   }
-  for (std::size_t i = 0; i < projections_.size(); ++i) {
-    if (projections_[i]->name() != name) continue;
-    auto generation = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  auto generation = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  shadow_position_ = 0;
+  for (const auto& name : names) {
+    std::size_t i = 0;
+    while (i < projections_.size() && projections_[i]->name() != name) ++i;
+    if (i == projections_.size()) {  // cannot happen: names are checked when asked for
+      std::lock_guard lock(status_mu_);
+      std::erase(rebuilding_, name);
+      continue;
+    }
     Shadow shadow{.index = i, .instance = factory_(name),
-                  .prefix = name + "#" + std::to_string(generation) + "/", .position = 0};
-    if (rebuild_error_ && rebuild_error_->first == name) rebuild_error_.reset();  // tried again
+                  .prefix = name + "#" + std::to_string(generation) + "/"};
+    rebuild_errors_.erase(name);  // tried again
     (void)views_.DropPrefix(shadow.prefix);
     if (auto loaded = shadow.instance->Load(ReadModelReader(views_, shadow.prefix)); !loaded) {
       FailRebuild(name, loaded.error());
-      break;
+      continue;
     }
-    shadow_ = std::move(shadow);
+    shadows_.push_back(std::move(shadow));
   }
   RefreshFailed();
   PublishStatuses();
 }
 
-// Folds up to max_events into the shadow copy, never past the live copies.
-Result<std::size_t> Projector::AdvanceShadow(std::size_t max_events) {
-  if (!shadow_) return std::size_t{0};
-  if (shadow_->position >= position()) {
-    if (auto swapped = SwapInShadow(); !swapped) return Fail(swapped.error());
+// Folds up to max_events into the shadow copies, never past the live copies.
+// A shadow that meets an event it cannot decode or fold fails alone.
+Result<std::size_t> Projector::AdvanceShadows(std::size_t max_events) {
+  if (shadows_.empty()) return std::size_t{0};
+  if (shadow_position_ >= position()) {
+    if (auto swapped = SwapInShadows(); !swapped) return Fail(swapped.error());
     return std::size_t{0};
   }
   PendingChanges batch;
-  ReadModelWriter writer(batch, views_.db(), shadow_->prefix);
-  GlobalPosition last = shadow_->position;
+  std::vector<ReadModelWriter> writers;
+  writers.reserve(shadows_.size());
+  for (const auto& shadow : shadows_) writers.emplace_back(batch, views_.db(), shadow.prefix);
+  auto folding = [](const Shadow& shadow, std::string_view type) {
+    return !shadow.failure && shadow.instance->Wants(type);
+  };
+  GlobalPosition last = shadow_position_;
   auto scanned = ScanEvents(
-      log_, {.from = shadow_->position + 1, .to = position(), .limit = max_events},
+      log_, {.from = shadow_position_ + 1, .to = position(), .limit = max_events},
       [&](const RecordedEventView& view) {
         last = view.position;
-        return shadow_->instance->Wants(view.type);
+        return std::ranges::any_of(shadows_, [&](const Shadow& s) { return folding(s, view.type); });
       },
       [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
-        if (auto applied = shadow_->instance->Apply(view, event, writer); !applied) {
-          shadow_->undecodable = applied.error();  // the rebuild fails, not the projector
-          return ScanStep::kStop;
+        for (std::size_t k = 0; k < shadows_.size(); ++k) {
+          if (!folding(shadows_[k], view.type)) continue;
+          if (auto applied = shadows_[k].instance->Apply(view, event, writers[k]); !applied) {
+            shadows_[k].failure = applied.error();  // the rebuild fails, not the projector
+          }
         }
         return ScanStep::kContinue;
       },
       [&](const RecordedEventView& view, const Error& cause) -> Result<ScanStep> {
-        shadow_->undecodable = UndecodableEvent(view, cause);  // the rebuild fails, not the projector
-        return ScanStep::kStop;
+        for (auto& shadow : shadows_) {
+          if (folding(shadow, view.type)) shadow.failure = UndecodableEvent(view, cause);  // that rebuild fails
+        }
+        return ScanStep::kContinue;
       });
   if (!scanned) return Fail(scanned.error());
-  if (shadow_->undecodable) {
-    FailRebuild(std::string(projections_[shadow_->index]->name()), *shadow_->undecodable);
-    (void)views_.DropPrefix(shadow_->prefix);
-    shadow_.reset();
-    PublishStatuses();
-    return *scanned;
-  }
   if (auto written = views_.Write(batch); !written) return Fail(written.error());
-  shadow_->position = last;
+  shadow_position_ = last;
+  for (auto it = shadows_.begin(); it != shadows_.end();) {
+    if (!it->failure) {
+      ++it;
+      continue;
+    }
+    FailRebuild(std::string(projections_[it->index]->name()), *it->failure);
+    (void)views_.DropPrefix(it->prefix);
+    it = shadows_.erase(it);
+  }
   PublishStatuses();
   return *scanned;
 }
 
-// The shadow has caught up with the live copy: one write switches the slot.
-Result<void> Projector::SwapInShadow() {
-  Shadow& shadow = *shadow_;
-  std::string name(projections_[shadow.index]->name());
+// The shadows have caught up with the live copies: one write switches their slots.
+Result<void> Projector::SwapInShadows() {
   std::string checkpoint;
-  PutFixed64BE(&checkpoint, shadow.position);
+  PutFixed64BE(&checkpoint, shadow_position_);
   rocksdb::WriteBatch batch;
-  batch.Put(ReadModelStore::SlotKey(name), shadow.prefix);
-  batch.Put(CheckpointKey(name), checkpoint);
+  for (const auto& shadow : shadows_) {
+    std::string_view name = projections_[shadow.index]->name();
+    batch.Put(ReadModelStore::SlotKey(name), shadow.prefix);
+    batch.Put(CheckpointKey(name), checkpoint);
+  }
   if (auto written = views_.Write(batch); !written) return Fail(written.error());
-  views_.SetSlot(name, shadow.prefix);
-  shadow.instance->TakeOver(*projections_[shadow.index]);
-  drop_later_.emplace(prefixes_[shadow.index], std::chrono::steady_clock::now());
-  projections_[shadow.index] = std::move(shadow.instance);
-  prefixes_[shadow.index] = shadow.prefix;
-  checkpoints_[shadow.index] = shadow.position;
-  errors_[shadow.index].clear();  // a rebuilt copy replaces a failed one
-  shadow_.reset();
+  auto now = std::chrono::steady_clock::now();
+  for (auto& shadow : shadows_) {
+    std::size_t i = shadow.index;
+    views_.SetSlot(projections_[i]->name(), shadow.prefix);
+    shadow.instance->TakeOver(*projections_[i]);
+    drop_later_.emplace_back(prefixes_[i], now);
+    projections_[i] = std::move(shadow.instance);
+    prefixes_[i] = shadow.prefix;
+    checkpoints_[i] = shadow_position_;
+    errors_[i].clear();  // a rebuilt copy replaces a failed one
+  }
+  shadows_.clear();
+  {
+    std::lock_guard lock(status_mu_);
+    rebuilding_.clear();
+  }
   RefreshFailed();
   PublishStatuses();
   return {};
@@ -333,22 +384,22 @@ void Projector::PublishStatuses() {
     if (i < errors_.size() && !errors_[i].empty()) {
       st.state = ProjectionState::kFailed;
       st.error = errors_[i];
-    } else if (rebuild_error_ && rebuild_error_->first == st.name) {
+    } else if (auto failed = rebuild_errors_.find(st.name); failed != rebuild_errors_.end()) {
       st.state = ProjectionState::kFailed;
-      st.error = "rebuild failed: " + rebuild_error_->second;
+      st.error = "rebuild failed: " + failed->second;
     }
     // A rebuild under way (perhaps of a failed projection) is what it shows.
-    if (shadow_ && shadow_->index == i) {
+    for (const auto& shadow : shadows_) {
+      if (shadow.index != i) continue;
       st.state = ProjectionState::kRebuilding;
-      st.rebuild_position = shadow_->position;
+      st.rebuild_position = shadow_position_;
     }
-    if (st.name == requested_rebuild_) st.state = ProjectionState::kRebuilding;  // asked for, not started yet
     statuses_.push_back(std::move(st));
   }
 }
 
 void Projector::RefreshFailed() {
-  bool any = rebuild_error_.has_value();
+  bool any = !rebuild_errors_.empty();
   for (const auto& e : errors_) any = any || !e.empty();
   projection_failed_ = any;
 }
@@ -401,16 +452,30 @@ bool Projector::WaitFor(GlobalPosition target, std::chrono::milliseconds timeout
          position() >= target;
 }
 
+std::string Projector::ProjectorFailure() const {
+  if (!failed_) return {};
+  std::lock_guard lock(waiters_mu_);
+  return failure_;
+}
+
 std::vector<ProjectionStatus> Projector::Statuses() const {
-  GlobalPosition head = log_.LastPosition();
-  std::string failure;
-  if (failed_) {
-    std::lock_guard lock(waiters_mu_);
-    failure = failure_;
-  }
+  std::string failure = ProjectorFailure();
   std::lock_guard lock(status_mu_);
+  return ShownLocked(failure);
+}
+
+std::vector<ProjectionStatus> Projector::ShownLocked(const std::string& failure) const {
+  GlobalPosition head = log_.LastPosition();
   std::vector<ProjectionStatus> out = statuses_;
   for (auto& st : out) {
+    // Asked for and not started: rebuilding at once if no rebuild runs (the
+    // projector thread starts it next), queued behind the ones that do.
+    if (std::ranges::find(rebuilding_, st.name) != rebuilding_.end()) {
+      st.state = ProjectionState::kRebuilding;
+    } else if (std::ranges::find(queued_, st.name) != queued_.end()) {
+      st.state = rebuilding_.empty() ? ProjectionState::kRebuilding : ProjectionState::kQueued;
+      st.rebuild_position = 0;
+    }
     if (failed_) {
       st.state = ProjectionState::kFailed;
       if (st.error.empty()) st.error = failure;

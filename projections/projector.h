@@ -11,7 +11,8 @@
 // that projection at the event before it, with the cause in its status
 // (state kFailed); the other projections go on, and position() is theirs.
 // A failed rebuild (its copy cannot load, or meets such an event) is shown
-// the same way on its projection, whose live copy keeps serving. An I/O
+// the same way on its projection, whose live copy keeps serving; the other
+// rebuilds go on. An I/O
 // error of the log or the read models stops the whole projector (every
 // status kFailed). failed() is true in any of these cases (/readyz: 503).
 //
@@ -44,7 +45,6 @@ namespace eventmart {
 // models keep their own codes).
 enum class ProjectorErrc {
   kUnknownProjection = 1,  // no projection has that name
-  kRebuildRunning,         // one rebuild at a time; try again when it is done
   kProjectionFailed,       // CatchUp: a projection stopped on an event (detail: which, and why)
 };
 
@@ -55,9 +55,11 @@ enum class ProjectionState {
   kLive,        // folding the log as it grows
   kCatchingUp,  // live, but more than 1000 events behind the log
   kRebuilding,  // a fresh copy is being built beside the live one
+  kQueued,      // a rebuild is asked for and waits for the ones under way; the live copy serves
   kFailed,      // stopped; ProjectionStatus::error says why
 };
-// "live", "catching-up", "rebuilding", "failed": the text of the admin route.
+// "live", "catching-up", "rebuilding", "queued", "failed": the text of the
+// admin route.
 std::string_view Name(ProjectionState state);
 
 struct ProjectionStatus {
@@ -92,9 +94,22 @@ class Projector {
   // Online rebuild: builds a fresh copy of `name` beside the live one, on
   // the projector thread between live batches; when it has caught up, the
   // projection's slot switches to it in one write, and queries go on being
-  // answered from the old copy until then. ProjectorErrc::kUnknownProjection
-  // for an unknown name, kRebuildRunning while another rebuild runs.
-  [[nodiscard]] Result<void> Rebuild(std::string_view name);
+  // answered from the old copy until then.
+  //
+  // Requests queue: the projections asked for while no rebuild runs start
+  // together, one shadow copy each, folded in one pass over the log and
+  // swapped in together; those asked for meanwhile wait (kQueued) and start
+  // together when these are done. Asking for a projection that is already
+  // queued or rebuilding changes nothing. Every accepted request ends with
+  // the projection rebuilt and swapped in, or its rebuild failed (shown on
+  // its status); a failed one does not hold up the others or the queue.
+  //
+  // Returns the projection's status as the request leaves it (kRebuilding,
+  // or kQueued while other rebuilds run); ProjectorErrc::kUnknownProjection
+  // for an unknown name, or when this projector cannot rebuild (no factory).
+  [[nodiscard]] Result<ProjectionStatus> Rebuild(std::string_view name);
+  // Rebuild of every projection; returns every status.
+  [[nodiscard]] Result<std::vector<ProjectionStatus>> RebuildAll();
 
   // Applies everything up to the log's current end on the calling thread
   // (offline rebuilds and tests). Not while the thread runs. Unlike Start,
@@ -111,21 +126,26 @@ class Projector {
     std::function<void(bool)> done;
   };
 
+  // A fresh copy being built; all shadows of a pass are at shadow_position_.
   struct Shadow {
     std::size_t index = 0;
     std::unique_ptr<Projection> instance;
     std::string prefix;
-    GlobalPosition position = 0;
-    std::optional<Error> undecodable;  // met an event it cannot decode: the rebuild fails
+    std::optional<Error> failure;  // met an event it cannot decode or fold: this rebuild fails
   };
 
   Result<GlobalPosition> FoldAll(const std::function<void(GlobalPosition)>& progress = {},
                                  GlobalPosition up_to = ~GlobalPosition{0});
   void Run();
   Result<std::size_t> Step(std::size_t max_events, GlobalPosition up_to = ~GlobalPosition{0});
-  Result<std::size_t> AdvanceShadow(std::size_t max_events);
-  Result<void> SwapInShadow();
-  void StartRequestedRebuild();
+  Result<std::size_t> AdvanceShadows(std::size_t max_events);
+  Result<void> SwapInShadows();
+  void StartRequestedRebuilds();
+  // Queues `name` unless it is queued or rebuilding already. status_mu_ held.
+  bool RequestRebuildLocked(std::string_view name);
+  // The statuses as shown: requests, catching-up, a stopped projector. status_mu_ held.
+  std::vector<ProjectionStatus> ShownLocked(const std::string& failure) const;
+  std::string ProjectorFailure() const;
   // Stops projection i at `position` (its last good event) with `cause`.
   void FailProjection(std::size_t i, GlobalPosition position, const Error& cause);
   void FailRebuild(std::string name, const Error& cause);
@@ -143,13 +163,15 @@ class Projector {
   std::vector<GlobalPosition> checkpoints_;
   std::vector<std::string> prefixes_;  // each projection's live slot
   std::vector<std::string> errors_;    // each projection's failure; empty while healthy
-  std::optional<std::pair<std::string, std::string>> rebuild_error_;  // projection, cause
-  std::optional<Shadow> shadow_;
-  std::optional<std::pair<std::string, std::chrono::steady_clock::time_point>> drop_later_;
+  std::map<std::string, std::string, std::less<>> rebuild_errors_;  // projection -> why its rebuild failed
+  std::vector<Shadow> shadows_;                 // the rebuilds under way, folded in one pass
+  GlobalPosition shadow_position_ = 0;          // where they all are
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> drop_later_;  // old copies
 
   mutable std::mutex status_mu_;
   std::vector<ProjectionStatus> statuses_;
-  std::string requested_rebuild_;
+  std::vector<std::string> queued_;      // asked for, not started yet (in order)
+  std::vector<std::string> rebuilding_;  // the shadows' projections, from the moment they are taken from queued_
 
   std::atomic<GlobalPosition> position_{0};
   std::atomic<bool> failed_{false};             // the projector thread stopped

@@ -447,9 +447,10 @@
       positions.set(p.name, p.position);
       const rebuild = state.rebuilds[p.name];
       if (rebuild && !rebuild.done) {
-        if (p.state === 'rebuilding') rebuild.sawRebuilding = true;
-        // The server shows "rebuilding" from the moment it accepts, so a
-        // poll sent after the 202 that sees another state saw it finish.
+        if (p.state === 'rebuilding' || p.state === 'queued') rebuild.sawRebuilding = true;
+        // The server shows "rebuilding" (or "queued" behind other rebuilds)
+        // from the moment it accepts, so a poll sent after the 202 that sees
+        // another state saw it finish.
         else if (rebuild.sawRebuilding || at * 1000 > rebuild.asked) {
           rebuild.done = new Date();
           $('projection-message').textContent = `${p.name}: rebuilt and swapped in at ${rebuild.done.toLocaleTimeString()}`;
@@ -465,6 +466,7 @@
         list.append(row);
       }
       const rebuilding = p.state === 'rebuilding';
+      const queued = p.state === 'queued';
       row.dataset.state = p.state;
       row.dataset.position = String(p.position);
       row.dataset.lag = String(p.lag);
@@ -478,8 +480,9 @@
       bar.value = Math.min(progressAt, head);
       row.querySelector('.meta').textContent = rebuilding
           ? `shadow at ${fmt(p.rebuildPosition ?? 0)} of ${fmt(head)}`
+          : queued ? `at ${fmt(p.position)}, lag ${fmt(p.lag)}; rebuild queued`
           : `at ${fmt(p.position)}, lag ${fmt(p.lag)}`;
-      row.querySelector('button').disabled = rebuilding;
+      row.querySelector('button').disabled = rebuilding || queued;
     }
     state.charts.projectionLag.push(at, lags);
     state.charts.projectionPosition.push(at, positions);

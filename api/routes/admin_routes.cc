@@ -1,6 +1,4 @@
 // Operations: Prometheus metrics, projection status, online rebuilds.
-#include <optional>
-
 #include "api/app.h"
 #include "api/json_io.h"
 
@@ -89,35 +87,32 @@ void ProjectionsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
   });
 }
 
-// The projection's status if it is rebuilding now.
-std::optional<ProjectionStatus> Rebuilding(const App& app, std::string_view name) {
-  for (auto& st : app.projector.Statuses()) {
-    if (st.name == name && st.state == ProjectionState::kRebuilding) return st;
-  }
-  return std::nullopt;
-}
-
-// 202 when a rebuild starts, and (contract v2) 202 with the projection's
-// state when it is already rebuilding: asking twice is not a conflict. The
-// projector runs one rebuild at a time: asking for another projection's
-// meanwhile is 409 REBUILD_RUNNING (not the idempotency code).
+// 202 with the projection's state: "rebuilding", or "queued" behind the
+// rebuilds under way. Asking again while it is queued or rebuilding is not a
+// conflict: 202 with its state, and nothing more is done.
 void RebuildRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   std::string name(params[0]);
-  auto busy = [](const Result<void>& r) { return !r && r.error().code == ProjectorErrc::kRebuildRunning; };
-  auto started = app.projector.Rebuild(name);
-  if (busy(started) && !Rebuilding(app, name)) started = app.projector.Rebuild(name);  // one may have just ended
-  if (busy(started)) {
-    if (auto st = Rebuilding(app, name)) return respond(JsonResponse(202, StatusJson(*st, app.log.LastPosition())));
-  }
-  if (!started && started.error().code == ProjectorErrc::kUnknownProjection) {
+  auto asked = app.projector.Rebuild(name);
+  if (!asked && asked.error().code == ProjectorErrc::kUnknownProjection) {
     return respond(ErrorResponse(404, "NOT_FOUND", "no projection named '" + name + "'"));
   }
-  if (busy(started)) {
-    return respond(ErrorResponse(409, "REBUILD_RUNNING", "another projection is rebuilding; ask again when it is live"));
+  if (!asked) return respond(ErrorResponse(asked.error()));
+  respond(JsonResponse(202, StatusJson(*asked, app.log.LastPosition())));
+}
+
+// Every projection: 202 with each one's state.
+void RebuildAllRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  auto asked = app.projector.RebuildAll();
+  if (!asked && asked.error().code == ProjectorErrc::kUnknownProjection) {
+    return respond(ErrorResponse(404, "NOT_FOUND", "this server rebuilds no projection online"));
   }
-  if (!started) return respond(ErrorResponse(started.error()));
-  respond(JsonResponse(202, {{"name", name}, {"state", "rebuilding"}}));
+  if (!asked) return respond(ErrorResponse(asked.error()));
+  GlobalPosition head = app.log.LastPosition();
+  Json items = Json::array();
+  for (const auto& st : *asked) items.push_back(StatusJson(st, head));
+  respond(JsonResponse(202, {{"items", std::move(items)}}));
 }
 
 }  // namespace
@@ -126,6 +121,8 @@ void AddAdminRoutes(Router& router, App& app) {
   using namespace std::placeholders;
   router.Add("GET", "/metrics", std::bind(MetricsRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/admin/projections", std::bind(ProjectionsRoute, std::ref(app), _1, _2, _3, _4));
+  // Before the template: "all" is not a projection's name.
+  router.Add("POST", "/api/v1/admin/projections/all/rebuild", std::bind(RebuildAllRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("POST", "/api/v1/admin/projections/{}/rebuild", std::bind(RebuildRoute, std::ref(app), _1, _2, _3, _4));
 }
 

@@ -128,6 +128,126 @@ TEST_CASE("Asking to rebuild a projection that is already rebuilding answers 202
   CHECK(again.json()["state"] == "rebuilding");
 }
 
+namespace {
+
+// The answers of every read model for the given users, to compare before and after rebuilds.
+nlohmann::json ReadModelAnswers(HttpClient& c, const std::vector<std::int64_t>& users) {
+  nlohmann::json out;
+  out["products"] = c.Get("/api/v1/products").json();
+  out["best"] = c.Get("/api/v1/products/best").json()["items"];  // without its window, which moves with the clock
+  out["adminCoupons"] = c.Get("/api/v1/admin/coupons", {kAdmin}).json();
+  for (auto user : users) {
+    auto& u = out[Id(user)];
+    u["balance"] = c.Get("/api/v1/points/" + Id(user)).json();
+    u["history"] = c.Get("/api/v1/points/" + Id(user) + "/history?limit=100").json();
+    u["orders"] = c.Get("/api/v1/orders?userId=" + Id(user)).json();
+    u["coupons"] = c.Get("/api/v1/coupons?userId=" + Id(user) + "&status=ALL").json();
+    u["cart"] = c.Get("/api/v1/users/" + Id(user) + "/cart").json();
+  }
+  return out;
+}
+
+// Polls the admin route until every projection is live and at the log's head.
+bool AllLiveAndCaughtUp(HttpClient& c, nlohmann::json* last) {
+  for (int i = 0; i < 1000; ++i) {
+    *last = c.Get("/api/v1/admin/projections", {kAdmin}).json();
+    bool done = true;
+    for (auto& item : (*last)["items"]) done = done && item["state"] == "live" && item["position"] == (*last)["head"];
+    if (done) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("Rebuilding all, then five more requests in a row: all accepted, queued or folded together, and done", "[api][admin][rebuild]") {
+  TestServer server(TempDir("http-rebuild-all"));
+  auto c = server.Client();
+  std::vector<std::int64_t> users;
+  for (int i = 0; i < 30; ++i) users.push_back(CreateUser(c, "u" + std::to_string(i)));
+  auto mug = CreateProductAs(c, R"({"name":"Mug","options":[{"name":"a","price":10,"stock":100000},{"name":"b","price":20,"stock":100000}]})");
+  auto coupon = CreateCouponAs(c, R"({"name":"Ten","discountType":"FIXED","discountValue":10,"totalQuantity":20})");
+  auto item = [&](int option, int quantity) {
+    return R"({"productId":)" + Id(mug["productId"]) + R"(,"optionId":)" + Id(mug["options"][option]["optionId"]) +
+           R"(,"quantity":)" + std::to_string(quantity) + "}";
+  };
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto user = Id(users[i]);
+    REQUIRE(c.Post("/api/v1/points/" + user + "/charge", R"({"amount":5000})").status == 200);
+    if (i % 2 == 0) REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + user + "}").status == 201);
+    for (int k = 0; k < 3; ++k) {
+      REQUIRE(c.Post("/api/v1/orders", R"({"userId":)" + user + R"(,"items":[)" + item(k % 2, 1 + k) + R"(],"pay":true})").status == 201);
+    }
+    REQUIRE(c.Post("/api/v1/users/" + user + "/cart/items", item(1, 2)).status == 200);
+  }
+  auto before = ReadModelAnswers(c, users);
+  REQUIRE_FALSE(before["best"].empty());
+
+  auto all = c.Post("/api/v1/admin/projections/all/rebuild", "", {kAdmin});
+  INFO(all.body);
+  REQUIRE(all.status == 202);
+  REQUIRE(all.json()["items"].size() == 6);
+  for (auto& st : all.json()["items"]) {
+    CHECK((st["state"] == "rebuilding" || st["state"] == "queued"));
+    CHECK(st["name"].is_string());
+  }
+  // Five more in a row: each is already queued or rebuilding, or queued
+  // behind the pass under way; never a conflict.
+  for (const char* name : {"balances", "all", "orders", "bestsellers", "all"}) {
+    auto again = c.Post(std::string("/api/v1/admin/projections/") + name + "/rebuild", "", {kAdmin});
+    INFO(name << ": " << again.body);
+    REQUIRE(again.status == 202);
+    if (std::string_view(name) == "all") {
+      CHECK(again.json()["items"].size() == 6);
+    } else {
+      CHECK(again.json()["name"] == name);
+      CHECK((again.json()["state"] == "rebuilding" || again.json()["state"] == "queued" || again.json()["state"] == "live"));
+    }
+  }
+  // A command meanwhile lands in whichever copy serves, and survives the swaps.
+  REQUIRE(c.Post("/api/v1/points/" + Id(users[0]) + "/charge", R"({"amount":7})").status == 200);
+
+  nlohmann::json status;
+  bool done = AllLiveAndCaughtUp(c, &status);
+  INFO(status.dump());
+  REQUIRE(done);
+  auto after = ReadModelAnswers(c, users);
+  CHECK(after[Id(users[0])]["balance"]["balance"] == before[Id(users[0])]["balance"]["balance"].get<std::int64_t>() + 7);
+  CHECK(after[Id(users[0])]["history"]["items"].size() == before[Id(users[0])]["history"]["items"].size() + 1);
+  // Apart from that command, every answer is what it was.
+  after[Id(users[0])]["balance"] = before[Id(users[0])]["balance"];
+  after[Id(users[0])]["history"] = before[Id(users[0])]["history"];
+  auto was = before.flatten(), is = after.flatten();
+  for (auto& [path, value] : was.items()) {
+    INFO(path);
+    CHECK(is[path] == value);
+  }
+  CHECK(is.size() == was.size());
+  // And the rebuilt copies go on following the log.
+  REQUIRE(c.Post("/api/v1/points/" + Id(users[1]) + "/charge", R"({"amount":3})").status == 200);
+  CHECK(c.Get("/api/v1/points/" + Id(users[1])).json()["balance"] == before[Id(users[1])]["balance"]["balance"].get<std::int64_t>() + 3);
+}
+
+TEST_CASE("A rebuild asked for while another runs is queued, then done", "[api][admin][rebuild]") {
+  TestServer server(TempDir("http-rebuild-queued"));
+  auto c = server.Client();
+  for (int i = 0; i < 20; ++i) CreateUser(c, "u" + std::to_string(i));
+  REQUIRE(c.Post("/api/v1/admin/projections/balances/rebuild", "", {kAdmin}).status == 202);
+  auto orders = c.Post("/api/v1/admin/projections/orders/rebuild", "", {kAdmin});
+  INFO(orders.body);
+  REQUIRE(orders.status == 202);
+  CHECK(orders.json()["name"] == "orders");
+  // Queued behind balances, or started with it if the projector had not picked balances up yet.
+  CHECK((orders.json()["state"] == "queued" || orders.json()["state"] == "rebuilding"));
+  CheckError(c.Post("/api/v1/admin/projections/nope/rebuild", "", {kAdmin}), 404, "NOT_FOUND");
+  CheckError(c.Post("/api/v1/admin/projections/all/rebuild", ""), 401, "UNAUTHORIZED");
+  nlohmann::json status;
+  bool done = AllLiveAndCaughtUp(c, &status);
+  INFO(status.dump());
+  CHECK(done);
+}
+
 SCENARIO("A projection stopped by an undecodable event shows failed everywhere an operator looks", "[api][admin][errors]") {
   GIVEN("a server whose log receives a PointsCharged this build cannot decode") {
     TestServer server(TempDir("http-projection-failed"));

@@ -324,9 +324,15 @@ test('every response of a session matches docs/openapi.yaml', { timeout: 120000 
     await call('GET', '/api/v1/admin/feed', { expect: [401, 'UNAUTHORIZED'] });
     const name = projections.body.items[0].name;
     await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { headers: ADMIN, expect: 202 });
-    await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { headers: ADMIN });  // 202, or 409 while busy
+    await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { headers: ADMIN, expect: 202 });  // already asked for: its state
+    // Every projection, and more requests in a row: all accepted (queued or folded together).
+    const all = await call('POST', '/api/v1/admin/projections/all/rebuild', { headers: ADMIN, expect: 202 });
+    assert.equal(all.body.items.length, projections.body.items.length);
+    await call('POST', '/api/v1/admin/projections/all/rebuild', { headers: ADMIN, expect: 202 });
+    await call('POST', `/api/v1/admin/projections/${projections.body.items.at(-1).name}/rebuild`, { headers: ADMIN, expect: 202 });
     await call('POST', '/api/v1/admin/projections/nosuch/rebuild', { headers: ADMIN, expect: [404, 'NOT_FOUND'] });
     await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { expect: [401, 'UNAUTHORIZED'] });
+    await call('POST', '/api/v1/admin/projections/all/rebuild', { expect: [401, 'UNAUTHORIZED'] });
     await call('GET', '/api/v1/admin/projections', { headers: ADMIN, expect: 200 });
   });
 

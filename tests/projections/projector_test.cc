@@ -329,3 +329,135 @@ SCENARIO("A rebuild whose copy cannot load is shown failed with its cause, not r
     }
   }
 }
+
+namespace {
+
+// Counts the UserRegistered events under its own name; a copy's Load can
+// wait at a gate (to hold a rebuild under way) or fail.
+struct CopyOptions {
+  std::shared_future<void> gate;          // Load waits for it, if valid
+  std::promise<void>* loading = nullptr;  // told when Load starts
+  bool load_fails = false;
+};
+
+class GatedCountProjection final : public Projection {
+ public:
+  explicit GatedCountProjection(std::string name, CopyOptions options = {}) : name_(std::move(name)), options_(std::move(options)) {}
+  std::string_view name() const override { return name_; }
+  bool Wants(std::string_view type) const override { return type == UserRegistered::kType; }
+  Result<void> Apply(const RecordedEventView&, const DomainEvent&, ReadModelWriter& out) override {
+    out.Put("n", std::to_string(++applied_));
+    return {};
+  }
+  Result<void> Load(const ReadModelReader& in) override {
+    if (options_.loading) options_.loading->set_value();
+    if (options_.gate.valid()) options_.gate.wait();
+    if (options_.load_fails) return Fail(std::make_error_code(std::errc::io_error), "cannot read the copy");
+    auto n = in.Get("n");
+    if (!n) return Fail(n.error());
+    applied_ = *n ? std::stoi(**n) : 0;
+    return {};
+  }
+
+ private:
+  std::string name_;
+  CopyOptions options_;
+  int applied_ = 0;
+};
+
+AppendRequest Registrations(std::int64_t first, int count) {
+  AppendRequest request;
+  for (std::int64_t id = first; id < first + count; ++id) {
+    request.streams.push_back({"user-" + std::to_string(id), ExpectedVersion::NoStream(),
+                               {Encoded(UserRegistered{.user_id = id, .name = "u"})}});
+  }
+  return request;
+}
+
+std::string Count(ReadModelStore& views, std::string_view projection) {
+  auto n = views.Reader(projection).Get("n");
+  REQUIRE(n);
+  return n->value_or("");
+}
+
+}  // namespace
+
+SCENARIO("Rebuilds asked for while one runs queue behind it, and a failed one does not hold up the rest",
+         "[projections][rebuild]") {
+  GIVEN("a running projector of three counting projections on an in-memory log and read-model store") {
+    InMemoryEventStore log;
+    REQUIRE(log.Append(Registrations(1, 50)));
+    auto views = ReadModelStore::OpenInMemory();
+    REQUIRE(views);
+    std::promise<void> gate;
+    std::promise<void> loading;
+    std::map<std::string, int, std::less<>> made;
+    std::mutex made_mu;
+    std::vector<std::unique_ptr<Projection>> projections;
+    for (const char* name : {"a", "b", "c"}) projections.push_back(std::make_unique<GatedCountProjection>(name));
+    Projector projector(log, **views, std::move(projections), [&](std::string_view name) -> std::unique_ptr<Projection> {
+      std::lock_guard lock(made_mu);
+      CopyOptions options;
+      if (name == "a" && made["a"] == 0) options = {.gate = gate.get_future().share(), .loading = &loading};
+      if (name == "c") options.load_fails = true;
+      ++made[std::string(name)];
+      return std::make_unique<GatedCountProjection>(std::string(name), std::move(options));
+    });
+    REQUIRE(projector.Start());
+    REQUIRE(Count(**views, "a") == "50");
+
+    WHEN("a is rebuilding, and b, c, a and all are asked for meanwhile") {
+      auto a = projector.Rebuild("a");
+      REQUIRE(a);
+      CHECK(a->state == ProjectionState::kRebuilding);
+      loading.get_future().wait();  // the projector thread has taken a, and holds in its Load
+      auto b = projector.Rebuild("b");
+      auto c = projector.Rebuild("c");
+      auto a_again = projector.Rebuild("a");
+      auto all = projector.RebuildAll();
+      auto unknown = projector.Rebuild("nope");
+      REQUIRE(log.Append(Registrations(100, 7)));  // the log grows meanwhile
+      gate.set_value();
+
+      THEN("b and c are queued, a shows its rebuild, all changes nothing more, an unknown name is refused") {
+        REQUIRE(b);
+        REQUIRE(c);
+        REQUIRE(a_again);
+        REQUIRE(all);
+        CHECK(b->state == ProjectionState::kQueued);
+        CHECK(Name(b->state) == "queued");
+        CHECK(c->state == ProjectionState::kQueued);
+        CHECK(a_again->state == ProjectionState::kRebuilding);
+        REQUIRE(all->size() == 3);
+        CHECK((*all)[0].state == ProjectionState::kRebuilding);
+        CHECK((*all)[1].state == ProjectionState::kQueued);
+        CHECK((*all)[2].state == ProjectionState::kQueued);
+        REQUIRE_FALSE(unknown);
+        CHECK(unknown.error().code == ProjectorErrc::kUnknownProjection);
+      }
+      THEN("each is rebuilt once and swapped in, c's rebuild fails with its cause, and b is not held up by it") {
+        std::vector<ProjectionStatus> statuses;
+        auto settled = [&] {
+          statuses = projector.Statuses();
+          return StatusOf(statuses, "a")->state == ProjectionState::kLive &&
+                 StatusOf(statuses, "b")->state == ProjectionState::kLive &&
+                 StatusOf(statuses, "c")->state == ProjectionState::kFailed;
+        };
+        for (int i = 0; i < 500 && !settled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        REQUIRE(settled());
+        CHECK(StatusOf(statuses, "c")->error.find("rebuild failed: ") == 0);
+        CHECK(StatusOf(statuses, "c")->error.find("cannot read the copy") != std::string::npos);
+        REQUIRE(projector.WaitFor(log.LastPosition(), std::chrono::seconds(5)));
+        statuses = projector.Statuses();
+        for (const auto& st : statuses) CHECK(st.position == log.LastPosition());
+        CHECK(made == std::map<std::string, int, std::less<>>{{"a", 1}, {"b", 1}, {"c", 1}});
+        // The rebuilt copies (a, b) and the live one that kept serving (c) agree.
+        CHECK(views->get()->SlotOf("a") != "a/");
+        CHECK(Count(**views, "a") == "57");
+        CHECK(Count(**views, "b") == "57");
+        CHECK(Count(**views, "c") == "57");
+        CHECK(projector.failed());  // c's failed rebuild is shown until a rebuild of c succeeds
+      }
+    }
+  }
+}
