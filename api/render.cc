@@ -9,7 +9,7 @@ Json TimeOrNull(TimeMs ms) { return ms == 0 ? Json(nullptr) : Json(FormatTime(ms
 Json ProductJson(const ProductView& p, bool with_options) {
   Quantity stock = p.TotalStock();
   Json j = {{"productId", p.product_id}, {"name", p.name}, {"price", p.LowestPrice()},
-            {"stock", stock}, {"soldOut", stock == 0}};
+            {"stock", stock}, {"soldOut", stock == 0}, {"status", ProductStatusName(p.status)}};
   if (with_options) {
     Json options = Json::array();
     for (const auto& o : p.options) {
@@ -20,18 +20,32 @@ Json ProductJson(const ProductView& p, bool with_options) {
   return j;
 }
 
+namespace {
+
+// The seeds' rules, shown on a coupon and on a user's coupon alike.
+void AddIssueRules(const CouponView& c, Json& j) {
+  j["issueFrom"] = TimeOrNull(c.issue_from_ms);
+  j["issueUntil"] = TimeOrNull(c.issue_until_ms);
+  j["paused"] = c.paused;
+  j["productIds"] = c.product_ids;
+}
+
+}  // namespace
+
 Json CouponJson(const CouponView& c) {
-  return {{"couponId", c.coupon_id},
-          {"name", c.name},
-          {"discountType", DiscountTypeName(c.type)},
-          {"discountValue", c.value},
-          {"totalQuantity", c.total_quantity},
-          {"remainingQuantity", c.remaining_quantity},
-          {"expiresAt", TimeOrNull(c.expires_at_ms)}};
+  Json j = {{"couponId", c.coupon_id},
+            {"name", c.name},
+            {"discountType", DiscountTypeName(c.type)},
+            {"discountValue", c.value},
+            {"totalQuantity", c.total_quantity},
+            {"remainingQuantity", c.remaining_quantity},
+            {"expiresAt", TimeOrNull(c.expires_at_ms)}};
+  AddIssueRules(c, j);
+  return j;
 }
 
 Json UserCouponJson(const UserCouponView& h) {
-  return {{"userCouponId", h.user_coupon_id},
+  Json j = {{"userCouponId", h.user_coupon_id},
           {"couponId", h.coupon.coupon_id},
           {"userId", h.user_id},
           {"name", h.coupon.name},
@@ -40,6 +54,8 @@ Json UserCouponJson(const UserCouponView& h) {
           {"status", UserCouponStatusName(h.status)},
           {"issuedAt", FormatTime(h.issued_at_ms)},
           {"expiresAt", TimeOrNull(h.coupon.expires_at_ms)}};
+  AddIssueRules(h.coupon, j);
+  return j;
 }
 
 Json CartJson(const CartView& cart) {

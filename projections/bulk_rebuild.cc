@@ -16,6 +16,7 @@
 #include "eventstore/scan_events.h"
 #include "eventstore/store_errors.h"
 #include "projections/projector.h"
+#include "projections/read_model_format.h"
 
 namespace eventmart {
 namespace {
@@ -182,12 +183,18 @@ Result<std::string> WriteTable(const ReadModelStore& views, const std::string& n
   return path;
 }
 
+// The checkpoints, and the format each rebuilt read model now has.
 Result<std::string> WriteCheckpoints(const ReadModelStore& views, const std::vector<std::string>& names,
-                                     GlobalPosition position) {
+                                     const std::vector<std::uint32_t>& formats, GlobalPosition position) {
   PendingChanges checkpoints;
   std::string encoded;
   PutFixed64BE(&encoded, position);
-  for (const auto& name : names) checkpoints.Put(Projector::CheckpointKey(name), encoded);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    checkpoints.Put(Projector::CheckpointKey(names[i]), encoded);
+    std::string format(4, '\0');
+    for (int b = 0; b < 4; ++b) format[b] = static_cast<char>((formats[i] >> (8 * (3 - b))) & 0xff);
+    checkpoints.Put(FormatKey(names[i]), format);
+  }
   return WriteTable(views, "checkpoints", checkpoints, 0);
 }
 
@@ -211,7 +218,11 @@ Result<GlobalPosition> BulkRebuild(const EventStore& log, ReadModelStore& views,
                                    const BulkRebuildOptions& options) {
   GlobalPosition head = log.LastPosition();
   std::vector<std::string> names;
-  for (const auto& p : projections) names.emplace_back(p->name());
+  std::vector<std::uint32_t> formats;
+  for (const auto& p : projections) {
+    names.emplace_back(p->name());
+    formats.push_back(p->format_version());
+  }
   std::vector<Fold> folds = Split(std::move(projections), options.threads);
   // One thread reads and decodes the log and folds its projections; the
   // others fold theirs from what it hands over. Each then writes its
@@ -245,7 +256,7 @@ Result<GlobalPosition> BulkRebuild(const EventStore& log, ReadModelStore& views,
     });
   }
   for (auto& thread : threads) thread.join();
-  auto checkpoints = WriteCheckpoints(views, names, head);
+  auto checkpoints = WriteCheckpoints(views, names, formats, head);
   if (checkpoints) files.push_back(*checkpoints);
   for (const auto& fold : folds) {
     if (!fold.done || !checkpoints) {

@@ -17,9 +17,17 @@ struct ProductRecord {
   }
 };
 
-// The product with each option's current stock ("s<optionId>", when it has moved).
-Result<ProductView> ToView(const ReadModelReader& reader, ProductId id, ProductRecord record) {
+// The product with each option's current stock ("s<optionId>", when it
+// has moved); its status is `status`, or read from the on-sale index.
+Result<ProductView> ToView(const ReadModelReader& reader, ProductId id, ProductRecord record,
+                           std::optional<ProductStatus> status = std::nullopt) {
   ProductView view{.product_id = id, .name = std::move(record.name), .options = std::move(record.options)};
+  if (!status) {
+    auto on_sale = reader.Get(keys::Tagged('n', id));
+    if (!on_sale) return Fail(on_sale.error());
+    status = *on_sale ? ProductStatus::kOnSale : ProductStatus::kStopped;
+  }
+  view.status = *status;
   for (auto& option : view.options) {
     std::string key = keys::Tagged('s', option.option_id);
     auto stock = reader.Get(key);
@@ -42,6 +50,14 @@ struct CatalogFolder {
     std::string product;
     PutFixed64BE(&product, static_cast<std::uint64_t>(e.product_id));
     for (const auto& o : e.options) out.Put(keys::Tagged('o', o.option_id), product);
+    out.Put(keys::Tagged('n', e.product_id), "");
+  }
+  void operator()(const ProductStatusChanged& e) {
+    if (e.status == ProductStatus::kOnSale) {
+      out.Put(keys::Tagged('n', e.product_id), "");
+    } else {
+      out.Delete(keys::Tagged('n', e.product_id));
+    }
   }
   void operator()(const StockRestocked& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
   void operator()(const StockReserved& e) { SetStock(e.product_id, e.option_id, e.stock_after); }
@@ -84,13 +100,15 @@ Result<std::optional<ProductId>> CatalogQueries::ProductOfOption(OptionId id) co
   return std::optional<ProductId>(keys::IdAt(**stored, 0));
 }
 
-Result<ProductPage> CatalogQueries::List(ProductId after, std::size_t limit, bool include_sold_out) const {
+Result<ProductPage> CatalogQueries::List(ProductId after, std::size_t limit, bool include_sold_out,
+                                         bool include_stopped) const {
   ProductPage page;
-  auto scanned = reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false,
-                              [&](std::string_view key, std::string_view value) -> Result<bool> {
+  // Adds one product (its record already read); false once the page is full.
+  auto add = [&](ProductId id, std::string_view key, std::string_view value,
+                 std::optional<ProductStatus> status) -> Result<bool> {
     auto record = DecodeFields<ProductRecord>(value);
-    if (!record || key.size() != 9) return CorruptRecord(reader_.prefix(), key, "product record");
-    auto view = ToView(reader_, keys::IdAt(key, 1), std::move(*record));
+    if (!record) return CorruptRecord(reader_.prefix(), key, "product record");
+    auto view = ToView(reader_, id, std::move(*record), status);
     if (!view) return Fail(view.error());
     if (!include_sold_out && view->TotalStock() == 0) return true;
     if (page.items.size() == limit) {
@@ -99,7 +117,26 @@ Result<ProductPage> CatalogQueries::List(ProductId after, std::size_t limit, boo
     }
     page.items.push_back(std::move(*view));
     return true;
-  });
+  };
+  Result<void> scanned;
+  if (include_stopped) {
+    scanned = reader_.Scan("p", keys::Tagged('p', after + 1), /*reverse=*/false,
+                           [&](std::string_view key, std::string_view value) -> Result<bool> {
+      if (key.size() != 9) return CorruptRecord(reader_.prefix(), key, "product record");
+      return add(keys::IdAt(key, 1), key, value, std::nullopt);
+    });
+  } else {
+    scanned = reader_.Scan("n", keys::Tagged('n', after + 1), /*reverse=*/false,
+                           [&](std::string_view key, std::string_view) -> Result<bool> {
+      if (key.size() != 9) return CorruptRecord(reader_.prefix(), key, "on-sale index");
+      ProductId id = keys::IdAt(key, 1);
+      std::string product_key = keys::Tagged('p', id);
+      auto stored = reader_.Get(product_key);
+      if (!stored) return Fail(stored.error());
+      if (!*stored) return CorruptRecord(reader_.prefix(), key, "on-sale index (no such product)");
+      return add(id, product_key, **stored, ProductStatus::kOnSale);
+    });
+  }
   if (!scanned) return Fail(scanned.error());
   return page;
 }

@@ -5,6 +5,10 @@
 //   p<productId BE8> -> ProductRecord (name, options; stock as created)
 //   s<optionId BE8>  -> the option's current stock BE8, once it has changed
 //   o<optionId BE8>  -> productId BE8
+//   n<productId BE8> -> "" while the product is on sale: the index the
+//                       default list walks, so stopped products cost it nothing
+// Format 2 (seeds' rules): the "n" index. A read model of format 1 has no
+// index and is rebuilt from the log at start (read_model_format.h).
 #pragma once
 
 #include <optional>
@@ -20,7 +24,10 @@ class CatalogProjection final : public Projection {
   static constexpr std::string_view kName = "catalog";
   std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
-  bool Wants(std::string_view type) const override { return IsOneOf<ProductCreated, StockRestocked, StockReserved, StockReleased>(type); }
+  std::uint32_t format_version() const override { return 2; }
+  bool Wants(std::string_view type) const override {
+    return IsOneOf<ProductCreated, StockRestocked, StockReserved, StockReleased, ProductStatusChanged>(type);
+  }
 };
 
 struct ProductPage {
@@ -37,7 +44,10 @@ class CatalogQueries {
   [[nodiscard]] Result<std::optional<ProductView>> FindProduct(ProductId id) const;
   [[nodiscard]] Result<std::optional<ProductId>> ProductOfOption(OptionId id) const;
   // Products with id > after, ascending; sold-out ones only if asked.
-  [[nodiscard]] Result<ProductPage> List(ProductId after, std::size_t limit, bool include_sold_out) const;
+  // Only products on sale (walking the on-sale index), unless
+  // include_stopped (walking every product).
+  [[nodiscard]] Result<ProductPage> List(ProductId after, std::size_t limit, bool include_sold_out,
+                                         bool include_stopped = false) const;
 
  private:
   ReadModelReader reader_;

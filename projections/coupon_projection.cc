@@ -13,6 +13,10 @@ struct CouponRecord {
   Quantity total_quantity = 0;
   Quantity remaining_quantity = 0;
   TimeMs expires_at_ms = 0;
+  TimeMs issue_from_ms = 0;
+  TimeMs issue_until_ms = 0;
+  bool paused = false;
+  std::vector<ProductId> product_ids;
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
@@ -22,6 +26,10 @@ struct CouponRecord {
     v("totalQuantity", s.total_quantity);
     v("remainingQuantity", s.remaining_quantity);
     v("expiresAtMs", s.expires_at_ms);
+    v("issueFromMs", s.issue_from_ms);
+    v("issueUntilMs", s.issue_until_ms);
+    v("paused", s.paused);
+    v("productIds", s.product_ids);
   }
 };
 
@@ -44,7 +52,8 @@ std::optional<CouponView> ToView(CouponId id, const CouponRecord& r) {
   if (!type) return std::nullopt;
   return CouponView{.coupon_id = id, .name = r.name, .type = *type, .value = r.discount_value,
                     .total_quantity = r.total_quantity, .remaining_quantity = r.remaining_quantity,
-                    .expires_at_ms = r.expires_at_ms};
+                    .expires_at_ms = r.expires_at_ms, .issue_from_ms = r.issue_from_ms,
+                    .issue_until_ms = r.issue_until_ms, .paused = r.paused, .product_ids = r.product_ids};
 }
 
 }  // namespace
@@ -58,8 +67,23 @@ struct CouponFolder {
   ReadModelWriter& out;
   Result<void> operator()(const CouponCreated& e) {
     out.Put(keys::Tagged('c', e.coupon_id),
-            EncodeFields(CouponRecord{e.name, std::string(DiscountTypeName(e.discount_type)), e.discount_value, e.total_quantity,
-                                      e.total_quantity, e.expires_at_ms}));
+            EncodeFields(CouponRecord{e.name, std::string(DiscountTypeName(e.discount_type)), e.discount_value,
+                                      e.total_quantity, e.total_quantity, e.expires_at_ms, e.issue_from_ms,
+                                      e.issue_until_ms, false, e.product_ids}));
+    return {};
+  }
+  Result<void> operator()(const CouponPaused& e) { return SetPaused(e.coupon_id, true); }
+  Result<void> operator()(const CouponResumed& e) { return SetPaused(e.coupon_id, false); }
+
+  Result<void> SetPaused(CouponId id, bool paused) {
+    std::string key = keys::Tagged('c', id);
+    auto stored = out.Get(key);
+    if (!stored) return Fail(stored.error());
+    if (!*stored) return {};
+    auto record = DecodeFields<CouponRecord>(**stored);
+    if (!record) return CorruptRecord(out.prefix(), key, "coupon record");
+    record->paused = paused;
+    out.Put(key, EncodeFields(*record));
     return {};
   }
   Result<void> operator()(const CouponIssued& e) {

@@ -4,6 +4,8 @@
 // Keys (under "coupons/"):
 //   c<couponId BE8>                 -> CouponRecord
 //   u<userId BE8><userCouponId BE8> -> HeldCouponRecord
+// Format 2 (seeds' rules): CouponRecord gains the issuance window, the
+// pause and the product ids; format-1 records are rebuilt at start.
 #pragma once
 
 #include <optional>
@@ -19,7 +21,11 @@ class CouponProjection final : public Projection {
   static constexpr std::string_view kName = "coupons";
   std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
-  bool Wants(std::string_view type) const override { return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased>(type); }
+  std::uint32_t format_version() const override { return 2; }
+  bool Wants(std::string_view type) const override {
+    return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased, CouponPaused,
+                   CouponResumed>(type);
+  }
 };
 
 struct CouponPage {

@@ -9,6 +9,7 @@
 // projection, and the changes of the failed batch are not written.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -23,6 +24,11 @@ class Projection {
  public:
   virtual ~Projection() = default;
   virtual std::string_view name() const = 0;
+  // The layout of the read model's keys and records. Raise it whenever a
+  // change makes what an older build stored unreadable or incomplete: a
+  // read model stored in another format is rebuilt from the log at start
+  // (read_model_format.h), never decoded.
+  virtual std::uint32_t format_version() const { return 1; }
   [[nodiscard]] virtual Result<void> Apply(const RecordedEventView& view, const DomainEvent& event,
                                            ReadModelWriter& out) = 0;
   // Whether Apply does anything with events of this type. Events no

@@ -12,6 +12,7 @@
 #include "eventstore/codec.h"
 #include "eventstore/envelope.h"
 #include "eventstore/scan_events.h"
+#include "projections/read_model_format.h"
 
 namespace eventmart {
 namespace {
@@ -81,6 +82,8 @@ Result<GlobalPosition> Projector::CatchUp(const std::function<void(GlobalPositio
 }
 
 Result<GlobalPosition> Projector::FoldAll(const std::function<void(GlobalPosition)>& progress, GlobalPosition up_to) {
+  // A read model an older build stored in another format starts over.
+  if (auto formats = EnsureReadModelFormats(views_, projections_); !formats) return Fail(formats.error());
   checkpoints_.clear();
   prefixes_.clear();
   errors_.assign(projections_.size(), std::string());

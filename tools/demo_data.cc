@@ -54,16 +54,40 @@ Result<std::vector<ProductView>> SeedCatalog(CommandProcessor& processor) {
   return created_products;
 }
 
-Result<void> SeedCoupons(CommandProcessor& processor, TimeMs now_ms) {
+Result<void> SeedCoupons(CommandProcessor& processor, TimeMs now_ms, const std::vector<ProductView>& products) {
+  constexpr TimeMs kDayMs = 24 * kHourMs;
+  constexpr std::size_t kCoffee = 2;
   const NewCoupon coupons[] = {
       {"Welcome 5,000 won", DiscountType::kFixed, 5'000, 1'000, 0},
       {"10% off everything", DiscountType::kRate, 10, 100, 0},
-      {"Flash sale 50%", DiscountType::kRate, 50, 10, now_ms + 7LL * 24 * 3600 * 1000},
+      {"Flash sale 50%", DiscountType::kRate, 50, 10, now_ms + 7 * kDayMs},
+      // The seeds' rules: issued only inside a window (opens tomorrow, for two days) ...
+      {.name = "Weekend 3,000 won", .type = DiscountType::kFixed, .value = 3'000, .total_quantity = 200,
+       .expires_at_ms = 0, .issue_from_ms = now_ms + kDayMs, .issue_until_ms = now_ms + 3 * kDayMs},
+      // ... paused below ...
+      {"Members 15% (paused)", DiscountType::kRate, 15, 50, 0},
+      // ... and discounting only the coffee lines of an order.
+      {.name = "Coffee 20% off", .type = DiscountType::kRate, .value = 20, .total_quantity = 100, .expires_at_ms = 0,
+       .issue_from_ms = 0, .issue_until_ms = 0, .product_ids = {products.at(kCoffee).product_id}},
   };
   for (const auto& coupon : coupons) {
     auto created = SubmitAndWait(processor, CreateCoupon{coupon});
     if (!created) return Fail(created.error());
+    if (coupon.name.ends_with("(paused)")) {
+      auto paused = SubmitAndWait(processor, PauseCoupon{.coupon_id = std::get<CouponView>(*created).coupon_id});
+      if (!paused) return Fail(paused.error());
+    }
   }
+  return {};
+}
+
+// A product taken off sale (seed 003's SELLABLE): it answers by id, is
+// left out of the list, and cannot be ordered.
+Result<void> StopDemoProduct(CommandProcessor& processor, const std::vector<ProductView>& products) {
+  constexpr std::size_t kHandCream = 6;
+  auto stopped = SubmitAndWait(processor, SetProductStatus{.product_id = products.at(kHandCream).product_id,
+                                                           .status = ProductStatus::kStopped});
+  if (!stopped) return Fail(stopped.error());
   return {};
 }
 
@@ -120,8 +144,9 @@ Result<void> SeedDemoData(EventStore& store, TimeMs now_ms, const CommandProcess
     if (auto users = SeedUsers(processor); !users) return users;
     auto catalog = SeedCatalog(processor);
     if (!catalog) return Fail(catalog.error());
-    if (auto coupons = SeedCoupons(processor, now_ms); !coupons) return coupons;
-    return SeedPaidOrders(processor, clock, now_ms, *catalog);
+    if (auto coupons = SeedCoupons(processor, now_ms, *catalog); !coupons) return coupons;
+    if (auto paid = SeedPaidOrders(processor, clock, now_ms, *catalog); !paid) return paid;
+    return StopDemoProduct(processor, *catalog);
   }();
   processor.Stop();
   return seeded;

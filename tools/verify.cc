@@ -22,6 +22,7 @@
 #include "eventstore/rocks_event_store.h"
 #include "eventstore/scan_events.h"
 #include "projections/all_projections.h"
+#include "projections/read_model_format.h"
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/verbs.h"
@@ -190,6 +191,15 @@ std::uint64_t CompareReadModels(const RocksEventStore& store, const std::string&
       return 1;
     }
     at = std::min<GlobalPosition>(at, *stored && (*stored)->size() == 8 ? DecodeFixed64BE((*stored)->data()) : 0);
+    // Read models an older build stored in another format are rebuilt by
+    // the next start; a fresh fold in today's format would differ from them
+    // everywhere.
+    auto format = StoredFormat(**live, p->name());
+    if (format && *format != p->format_version()) {
+      std::printf("read models: %s is in format %u, this build's is %u (rebuilt at the next start): not compared\n",
+                  std::string(p->name()).c_str(), *format, p->format_version());
+      return 0;
+    }
   }
   std::string fresh_dir = (std::filesystem::temp_directory_path() / "eventmart-verify-XXXXXX").string();
   if (mkdtemp(fresh_dir.data()) == nullptr) return 0;

@@ -27,10 +27,23 @@ Result<NewCoupon> ParseNewCoupon(std::string_view body) {
   if (!total) return Fail(total.error());
   NewCoupon coupon{.name = std::move(*name), .type = *type, .value = *value, .total_quantity = *total,
                    .expires_at_ms = 0};
-  if (auto it = j->find("expiresAt"); it != j->end() && !it->is_null()) {
+  // Optional times: absent or null leave the default (0: none).
+  for (auto [field, target] : {std::pair<const char*, TimeMs*>{"expiresAt", &coupon.expires_at_ms},
+                               {"issueFrom", &coupon.issue_from_ms},
+                               {"issueUntil", &coupon.issue_until_ms}}) {
+    auto it = j->find(field);
+    if (it == j->end() || it->is_null()) continue;
     auto at = it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
-    if (!at) return Fail(ApiErrc::kInvalidRequest, "'expiresAt' must be an RFC 3339 time");
-    coupon.expires_at_ms = *at;
+    if (!at) return Fail(ApiErrc::kInvalidRequest, "'" + std::string(field) + "' must be an RFC 3339 time");
+    *target = *at;
+  }
+  if (auto it = j->find("productIds"); it != j->end() && !it->is_null()) {
+    if (!it->is_array()) return Fail(ApiErrc::kInvalidRequest, "'productIds' must be an array of product ids");
+    for (const auto& item : *it) {
+      auto id = RequireId(Json{{"productIds", item}}, "productIds");
+      if (!id) return Fail(ApiErrc::kInvalidRequest, "'productIds' must be an array of product ids");
+      coupon.product_ids.emplace_back(*id);
+    }
   }
   if (auto valid = ValidateNewCoupon(coupon); !valid) return Fail(valid.error());
   return coupon;
@@ -42,6 +55,17 @@ void CreateCouponRoute(App& app, const HttpRequest& req, const PathParams&, Resp
   if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
   RunCommand(app, req, CreateCoupon{std::move(*coupon)},
              [](const Reply& r) { return JsonResponse(201, CouponJson(std::get<CouponView>(r))); },
+             std::move(respond));
+}
+
+// Pause or resume issuing (admin): 200 with the coupon.
+template <class Command>
+void SetPausedRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto coupon = ParseIdSegment(params[0]);
+  if (!coupon) return respond(ErrorResponse(coupon.error()));
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  RunCommand(app, req, Command{.coupon_id = *coupon},
+             [](const Reply& r) { return JsonResponse(200, CouponJson(std::get<CouponView>(r))); },
              std::move(respond));
 }
 
@@ -115,6 +139,10 @@ void AddCouponRoutes(Router& router, App& app) {
   using namespace std::placeholders;
   router.Add("POST", "/api/v1/admin/coupons", std::bind(CreateCouponRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/admin/coupons", std::bind(ListCouponsRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/admin/coupons/{}/pause",
+             std::bind(SetPausedRoute<PauseCoupon>, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/admin/coupons/{}/resume",
+             std::bind(SetPausedRoute<ResumeCoupon>, std::ref(app), _1, _2, _3, _4));
   router.Add("POST", "/api/v1/coupons/{}/issue", std::bind(IssueCouponRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/coupons/{}", std::bind(GetCouponRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/coupons", std::bind(ListHeldRoute, std::ref(app), _1, _2, _3, _4));

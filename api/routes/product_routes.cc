@@ -82,20 +82,43 @@ void RestockRoute(App& app, const HttpRequest& req, const PathParams& params, Re
              [](const Reply& r) { return ProductResponse(200, r); }, std::move(respond));
 }
 
+void SetStatusRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
+  auto product = ParseIdSegment(params[0]);
+  if (!product) return respond(ErrorResponse(product.error()));
+  auto body = ParseObject(req.body);
+  if (!body) return respond(ErrorResponse(body.error()));
+  auto name = RequireString(*body, "status");
+  if (!name) return respond(ErrorResponse(name.error()));
+  auto status = ParseProductStatus(*name);
+  if (!status) return respond(ErrorResponse(400, "INVALID_REQUEST", "'status' must be ON_SALE or STOPPED"));
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  RunCommand(app, req, SetProductStatus{.product_id = *product, .status = *status},
+             [](const Reply& r) { return ProductResponse(200, r); }, std::move(respond));
+}
+
+// A query flag: absent is false; anything but true or false is 400.
+Result<bool> QueryFlag(std::string_view query, std::string_view name) {
+  auto value = QueryParam(query, name);
+  if (value && *value != "true" && *value != "false") {
+    return Fail(ApiErrc::kInvalidRequest, "'" + std::string(name) + "' must be true or false");
+  }
+  return value == "true";
+}
+
 void ListProductsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post post) {
   auto limit = QueryInt(req.query, "limit", 20, 1, 100);
   if (!limit) return respond(ErrorResponse(limit.error()));
   auto after = DecodeCursor('p', QueryParam(req.query, "cursor"));
   if (!after) return respond(ErrorResponse(after.error()));
-  auto sold_out = QueryParam(req.query, "includeSoldOut");
-  if (sold_out && *sold_out != "true" && *sold_out != "false") {
-    return respond(ErrorResponse(400, "INVALID_REQUEST", "'includeSoldOut' must be true or false"));
-  }
-  bool include_sold_out = sold_out == "true";
+  auto include_sold_out = QueryFlag(req.query, "includeSoldOut");
+  if (!include_sold_out) return respond(ErrorResponse(include_sold_out.error()));
+  auto include_stopped = QueryFlag(req.query, "includeStopped");
+  if (!include_stopped) return respond(ErrorResponse(include_stopped.error()));
   RunQuery(app, req, std::move(respond), std::move(post),
-           [&app, limit = *limit, after = *after, include_sold_out]() -> Result<HttpResponse> {
+           [&app, limit = *limit, after = *after, sold_out = *include_sold_out,
+            stopped = *include_stopped]() -> Result<HttpResponse> {
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
-    auto page = catalog.List(static_cast<ProductId>(after), static_cast<std::size_t>(limit), include_sold_out);
+    auto page = catalog.List(static_cast<ProductId>(after), static_cast<std::size_t>(limit), sold_out, stopped);
     if (!page) return Fail(page.error());
     Json items = Json::array();
     for (const auto& p : page->items) items.push_back(ProductJson(p, /*with_options=*/false));
@@ -123,6 +146,7 @@ void AddProductRoutes(Router& router, App& app) {
   router.Add("POST", "/api/v1/admin/products", std::bind(CreateProductRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("POST", "/api/v1/admin/products/{}/options/{}/restock",
              std::bind(RestockRoute, std::ref(app), _1, _2, _3, _4));
+  router.Add("POST", "/api/v1/admin/products/{}/status", std::bind(SetStatusRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/products", std::bind(ListProductsRoute, std::ref(app), _1, _2, _3, _4));
   router.Add("GET", "/api/v1/products/{}", std::bind(GetProductRoute, std::ref(app), _1, _2, _3, _4));
 }

@@ -21,6 +21,13 @@ void AppendDataPlatformJson(const RecordedEventView& view, const OrderPaid& paid
   fmt::format_to(it, R"(],"totalAmount":{},"discountAmount":{},"payAmount":{})", paid.total_amount,
                  paid.discount_amount, paid.pay_amount);
   if (paid.coupon_id != 0) fmt::format_to(it, R"(,"couponId":{})", paid.coupon_id);
+  if (!paid.coupon_product_ids.empty()) {  // a product-bound coupon: the lines it discounted
+    out->append(",\"couponProductIds\":[");
+    for (std::size_t i = 0; i < paid.coupon_product_ids.size(); ++i) {
+      fmt::format_to(it, "{}{}", i == 0 ? "" : ",", paid.coupon_product_ids[i].value());
+    }
+    out->append("]");
+  }
   out->append(",\"createdAt\":\"");
   AppendTime(paid.created_at_ms, out);
   out->append("\",\"paidAt\":\"");

@@ -163,6 +163,24 @@ TEST_CASE("The data platform gets the whole paid order", "[kafka][data-platform]
   out.clear();
   AppendDataPlatformJson(ViewOf(e), paid, &out);
   CHECK_FALSE(nlohmann::json::parse(out).contains("couponId"));
+  CHECK_FALSE(nlohmann::json::parse(out).contains("couponProductIds"));  // the coupon covered every line
+}
+
+TEST_CASE("The data platform learns which products a product-bound coupon discounted", "[kafka][data-platform]") {
+  OrderPaid paid{.order_id = 78, .user_id = 5, .payment_id = 10,
+                 .lines = {{.product_id = 1, .option_id = 2, .quantity = 1, .unit_price = 100, .amount = 100},
+                           {.product_id = 4, .option_id = 5, .quantity = 1, .unit_price = 50, .amount = 50}},
+                 .coupon_id = 6, .total_amount = 150, .discount_amount = 5, .pay_amount = 145,
+                 .created_at_ms = 1'780'000'000'000, .paid_at_ms = 1'780'000'060'000,
+                 .coupon_product_ids = {ProductId{4}, ProductId{9}}};
+  RecordedEvent e{.stream = "order-78", .version = 2, .position = 43,
+                  .record = EncodeEvent(paid, {.id = NewEventId(1), .occurred_at_ms = 1})};
+  std::string out;
+  AppendDataPlatformJson(ViewOf(e), paid, &out);
+  auto j = nlohmann::json::parse(out);
+  CHECK(j["couponId"] == 6);
+  CHECK(j["couponProductIds"] == nlohmann::json::array({4, 9}));
+  CHECK(j["discountAmount"] == 5);
 }
 
 TEST_CASE("Kafka properties are key=value", "[kafka][config]") {

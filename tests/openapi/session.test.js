@@ -251,6 +251,46 @@ test('every response of a session matches docs/openapi.yaml', { timeout: 120000 
     await call('GET', '/api/v1/coupons?userId=999999', { expect: [404, 'USER_NOT_FOUND'] });
   });
 
+  await t.test("the seeds' rules: stopped products, issuance windows and pauses, product-bound coupons", async () => {
+    const poster = (await call('POST', '/api/v1/admin/products', { body: { name: 'OpenAPI Poster', price: 2000, stock: 9 }, headers: ADMIN, expect: 201 })).body;
+    const status = `/api/v1/admin/products/${poster.productId}/status`;
+    await call('POST', status, { body: { status: 'GONE' }, headers: ADMIN, expect: [400, 'INVALID_REQUEST'] });
+    await call('POST', status, { body: { status: 'STOPPED' }, expect: [401, 'UNAUTHORIZED'] });
+    await call('POST', '/api/v1/admin/products/999999/status', { body: { status: 'STOPPED' }, headers: ADMIN, expect: [404, 'PRODUCT_NOT_FOUND'] });
+    const stopped = await call('POST', status, { body: { status: 'STOPPED' }, headers: ADMIN, expect: 200 });
+    assert.equal(stopped.body.status, 'STOPPED');
+    assert.equal((await call('GET', `/api/v1/products/${poster.productId}`, { expect: 200 })).body.status, 'STOPPED');
+    const all = await call('GET', '/api/v1/products?includeStopped=true&includeSoldOut=true&limit=100', { expect: 200 });
+    assert.ok(all.body.items.some((p) => p.productId === poster.productId));
+    await call('GET', '/api/v1/products?includeStopped=maybe', { expect: [400, 'INVALID_REQUEST'] });
+    await call('POST', `/api/v1/users/${user}/cart/items`, { body: { productId: poster.productId, quantity: 1 }, expect: [409, 'PRODUCT_NOT_SELLABLE'] });
+    await call('POST', status, { body: { status: 'ON_SALE' }, headers: ADMIN, expect: 200 });
+
+    const bound = { name: 'Poster 10%', discountType: 'RATE', discountValue: 10, totalQuantity: 5, productIds: [poster.productId] };
+    await call('POST', '/api/v1/admin/coupons', { body: { ...bound, productIds: [999999] }, headers: ADMIN, expect: [404, 'PRODUCT_NOT_FOUND'] });
+    await call('POST', '/api/v1/admin/coupons', { body: { ...bound, issueFrom: 'soon' }, headers: ADMIN, expect: [400, 'INVALID_REQUEST'] });
+    const later = await call('POST', '/api/v1/admin/coupons', { body: { ...bound, issueFrom: '2099-01-01T00:00:00Z', issueUntil: '2099-01-02T00:00:00Z' }, headers: ADMIN, expect: 201 });
+    await call('POST', `/api/v1/coupons/${later.body.couponId}/issue`, { body: { userId: user }, expect: [409, 'COUPON_NOT_ISSUABLE'] });
+    const posterCoupon = (await call('POST', '/api/v1/admin/coupons', { body: bound, headers: ADMIN, expect: 201 })).body.couponId;
+    const pause = `/api/v1/admin/coupons/${posterCoupon}/pause`;
+    const resume = `/api/v1/admin/coupons/${posterCoupon}/resume`;
+    await call('POST', pause, { expect: [401, 'UNAUTHORIZED'] });
+    await call('POST', '/api/v1/admin/coupons/999999/pause', { headers: ADMIN, expect: [404, 'COUPON_NOT_FOUND'] });
+    await call('POST', '/api/v1/admin/coupons/x/pause', { headers: ADMIN, expect: [400, 'INVALID_REQUEST'] });
+    assert.equal((await call('POST', pause, { headers: ADMIN, expect: 200 })).body.paused, true);
+    await call('POST', `/api/v1/coupons/${posterCoupon}/issue`, { body: { userId: user }, expect: [409, 'COUPON_NOT_ISSUABLE'] });
+    await call('POST', resume, { expect: [401, 'UNAUTHORIZED'] });
+    await call('POST', '/api/v1/admin/coupons/999999/resume', { headers: ADMIN, expect: [404, 'COUPON_NOT_FOUND'] });
+    assert.equal((await call('POST', resume, { headers: ADMIN, expect: 200 })).body.paused, false);
+    const held = await call('POST', `/api/v1/coupons/${posterCoupon}/issue`, { body: { userId: user }, expect: 201 });
+    assert.deepEqual(held.body.productIds, [poster.productId]);
+    // An order without a poster line cannot use it; with one, only that line is discounted.
+    await call('POST', '/api/v1/orders', { body: { userId: user, items: [{ productId, optionId: optionIds[0], quantity: 1 }], couponId: posterCoupon }, expect: [409, 'COUPON_NOT_USABLE'] });
+    const order = await call('POST', '/api/v1/orders', { body: { userId: user, items: [{ productId: poster.productId, quantity: 1 }, { productId, optionId: optionIds[0], quantity: 1 }], couponId: posterCoupon }, expect: 201 });
+    assert.equal(order.body.discountAmount, 200);
+    await call('POST', `/api/v1/orders/${order.body.orderId}/cancel`, { body: { userId: user }, expect: 200 });
+  });
+
   await t.test('carts', async () => {
     await call('POST', `/api/v1/users/${user}/cart/items`, { body: { productId, optionId: optionIds[0], quantity: 2 }, expect: 200 });
     await call('POST', `/api/v1/users/${user}/cart/items`, { body: { productId, optionId: optionIds[1], quantity: 1 }, expect: 200 });

@@ -120,3 +120,53 @@ SCENARIO("A damaged catalog record is an error, never a missing product", "[proj
     }
   }
 }
+
+SCENARIO("Stopped products answer by id with their status and are left out of the list", "[projections][catalog]") {
+  CatalogProjection projection;
+  FoldHarness given(projection);
+  CatalogQueries q(given.Reader());
+
+  GIVEN("three products on sale, the second one stopped") {
+    REQUIRE(given.Fold({OneOption(1, 5), OneOption(2, 5), OneOption(3, 0),
+                        ProductStatusChanged{.product_id = 2, .status = ProductStatus::kStopped, .at_ms = 1}}));
+
+    THEN("each answers by id with its status") {
+      CHECK(q.FindProduct(1).value()->status == ProductStatus::kOnSale);
+      CHECK(q.FindProduct(2).value()->status == ProductStatus::kStopped);
+    }
+    THEN("the list leaves it out, sold out or not") {
+      auto page = q.List(0, 10, /*include_sold_out=*/false).value();
+      REQUIRE(page.items.size() == 1);
+      CHECK(page.items[0].product_id == 1);
+      auto all = q.List(0, 10, /*include_sold_out=*/true).value();
+      REQUIRE(all.items.size() == 2);
+      CHECK(all.items[1].product_id == 3);
+    }
+    THEN("asked for, stopped products are listed with their status") {
+      auto page = q.List(0, 10, /*include_sold_out=*/true, /*include_stopped=*/true).value();
+      REQUIRE(page.items.size() == 3);
+      CHECK(page.items[1].status == ProductStatus::kStopped);
+      CHECK(page.items[0].status == ProductStatus::kOnSale);
+    }
+    THEN("the list walks an index of products on sale: a stopped product has no entry in it") {
+      CHECK(given.Reader().Get(keys::Tagged('n', 1)).value().has_value());
+      CHECK_FALSE(given.Reader().Get(keys::Tagged('n', 2)).value().has_value());
+    }
+    THEN("pages count only what they list") {
+      auto first = q.List(0, 1, /*include_sold_out=*/true).value();
+      REQUIRE(first.items.size() == 1);
+      CHECK(first.next_after == 1);
+      auto second = q.List(first.next_after, 1, /*include_sold_out=*/true).value();
+      REQUIRE(second.items.size() == 1);
+      CHECK(second.items[0].product_id == 3);
+      CHECK(second.next_after == 0);
+    }
+    WHEN("it is put on sale again") {
+      REQUIRE(given.Fold({ProductStatusChanged{.product_id = 2, .status = ProductStatus::kOnSale, .at_ms = 2}}));
+      THEN("it is listed again") {
+        CHECK(q.FindProduct(2).value()->status == ProductStatus::kOnSale);
+        CHECK(q.List(0, 10, false).value().items.size() == 2);
+      }
+    }
+  }
+}

@@ -137,3 +137,55 @@ SCENARIO("A damaged coupon record stops the fold and the query, instead of being
     }
   }
 }
+
+SCENARIO("Coupons show their issuance window, pause and products", "[projections][coupons]") {
+  CouponProjection projection;
+  FoldHarness given(projection);
+  CouponQueries q(given.Reader());
+
+  GIVEN("a coupon with a window, bound to two products, issued once") {
+    CouponCreated created = TenOff();
+    created.issue_from_ms = 5'000;
+    created.issue_until_ms = 9'000;
+    created.product_ids = {ProductId{4}, ProductId{7}};
+    REQUIRE(given.Fold({created, IssuedTo(1, 100, 1)}));
+
+    THEN("the coupon and the user's coupon show them") {
+      auto coupon = q.FindCoupon(3).value();
+      REQUIRE(coupon);
+      CHECK(coupon->issue_from_ms == 5'000);
+      CHECK(coupon->issue_until_ms == 9'000);
+      CHECK_FALSE(coupon->paused);
+      REQUIRE(coupon->product_ids.size() == 2);
+      CHECK(coupon->product_ids[1] == 7);
+      auto held = Held(q, 1, false);
+      REQUIRE(held.size() == 1);
+      CHECK(held[0].coupon.product_ids.size() == 2);
+      CHECK(held[0].coupon.issue_until_ms == 9'000);
+    }
+    WHEN("it is paused") {
+      REQUIRE(given.Fold({CouponPaused{.coupon_id = 3, .at_ms = 6'000}}));
+      THEN("it shows paused, and keeps the rest") {
+        auto coupon = q.FindCoupon(3).value();
+        CHECK(coupon->paused);
+        CHECK(coupon->remaining_quantity == 1);
+        CHECK(coupon->issue_from_ms == 5'000);
+        CHECK(q.List(0, 10).value().items.at(0).paused);
+      }
+      AND_WHEN("it is resumed") {
+        REQUIRE(given.Fold({CouponResumed{.coupon_id = 3, .at_ms = 7'000}}));
+        THEN("it is no longer paused") { CHECK_FALSE(q.FindCoupon(3).value()->paused); }
+      }
+    }
+  }
+  GIVEN("a coupon created without the rules") {
+    REQUIRE(given.Fold({TenOff()}));
+    THEN("it shows their defaults: no window, not paused, every product") {
+      auto coupon = q.FindCoupon(3).value();
+      CHECK(coupon->issue_from_ms == 0);
+      CHECK(coupon->issue_until_ms == 0);
+      CHECK_FALSE(coupon->paused);
+      CHECK(coupon->product_ids.empty());
+    }
+  }
+}

@@ -10,6 +10,7 @@
 #include "eventstore/rocks_event_store.h"
 #include "projections/all_projections.h"
 #include "projections/balance_projection.h"
+#include "projections/read_model_format.h"
 #include "tests/support/process.h"
 #include "tests/support/store_fixture.h"
 
@@ -89,8 +90,9 @@ namespace {
 // Counts what it is given.
 class CountingProjection final : public Projection {
  public:
-  explicit CountingProjection(int* applied) : applied_(applied) {}
+  explicit CountingProjection(int* applied, std::uint32_t format = 1) : applied_(applied), format_(format) {}
   std::string_view name() const override { return "counting"; }
+  std::uint32_t format_version() const override { return format_; }
   bool Wants(std::string_view) const override { return true; }
   Result<void> Apply(const RecordedEventView&, const DomainEvent&, ReadModelWriter& out) override {
     ++*applied_;
@@ -100,11 +102,12 @@ class CountingProjection final : public Projection {
 
  private:
   int* applied_;
+  std::uint32_t format_;
 };
 
-std::vector<std::unique_ptr<Projection>> Counting(int* applied) {
+std::vector<std::unique_ptr<Projection>> Counting(int* applied, std::uint32_t format = 1) {
   std::vector<std::unique_ptr<Projection>> out;
-  out.push_back(std::make_unique<CountingProjection>(applied));
+  out.push_back(std::make_unique<CountingProjection>(applied, format));
   return out;
 }
 
@@ -134,6 +137,37 @@ TEST_CASE("A restarted projector resumes at its checkpoint: no event twice, none
   REQUIRE(projector.Start());
   CHECK(second_run == 3);
   CHECK(projector.position() == 8);
+}
+
+TEST_CASE("A read model stored in another format or with none is rebuilt from the log at start", "[projections]") {
+  std::string dir = TempDir("projector-format");
+  auto store = RocksEventStore::Open(dir + "/events");
+  REQUIRE(store);
+  ManualClock clock(1);
+  CommandProcessor processor(**store, clock, {});
+  REQUIRE(processor.Start());
+  for (int i = 0; i < 5; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
+  auto views = ReadModelStore::Open(dir + "/views");
+  REQUIRE(views);
+  auto run = [&](std::uint32_t format) {
+    int applied = 0;
+    Projector projector(**store, **views, Counting(&applied, format));
+    REQUIRE(projector.Start());
+    CHECK(projector.position() == 5);
+    return applied;
+  };
+  CHECK(run(1) == 5);  // fresh: folded once, its format recorded
+  CHECK(StoredFormat(**views, "counting").value() == 1);
+  CHECK(run(1) == 0);  // same format: resumes at its checkpoint
+  CHECK(run(2) == 5);  // another format: dropped and folded again
+  CHECK(StoredFormat(**views, "counting").value() == 2);
+  CHECK(run(2) == 0);
+  // A build from before formats were recorded left a checkpoint and no format.
+  rocksdb::WriteBatch forget;
+  forget.Delete(FormatKey("counting"));
+  REQUIRE((*views)->Write(forget));
+  CHECK(run(2) == 5);
+  CHECK((*views)->Reader("counting").Get("n").value() == "5");  // started over, not counted on from 5
 }
 
 TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projections]") {
