@@ -31,6 +31,11 @@ HttpResponse Deserialize(std::string_view stored) {
 
 }  // namespace
 
+void AddRoute(Router& router, std::string method, std::string_view pattern, App& app, AppRoute route) {
+  router.Add(std::move(method), pattern, [&app, route](const HttpRequest& req, const PathParams& params, Respond respond,
+                                                      Post post) { route(app, req, params, std::move(respond), std::move(post)); });
+}
+
 Router MakeRouter(App& app) {
   Router router;
   if (app.commands == nullptr) {

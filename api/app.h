@@ -48,6 +48,11 @@ struct App {
 
 Router MakeRouter(App& app);
 
+// A route function that is handed the App first.
+using AppRoute = void (*)(App&, const HttpRequest&, const PathParams&, Respond, Post);
+// Registers `route` for (method, pattern), bound to `app`.
+void AddRoute(Router& router, std::string method, std::string_view pattern, App& app, AppRoute route);
+
 // Route groups (api/routes/*.cc).
 void AddOpsRoutes(Router& router, App& app);
 void AddUserRoutes(Router& router, App& app);

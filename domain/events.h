@@ -191,36 +191,31 @@ struct CouponIssued {
   }
 };
 
-// Issuing a coupon stopped for a while, and started again.
-struct CouponPaused {
+// Issuing a coupon stopped for a while, and started again: two events of
+// one shape, told apart by their type names.
+template <class Name>
+struct CouponIssuingSwitched {
+  static constexpr std::string_view kType = Name::kType;
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
+  CouponId coupon_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("atMs", s.at_ms);
+  }
+};
+struct CouponPausedName {
   static constexpr std::string_view kType = "coupon.CouponPaused";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = CouponStream;
-  Stream::Id stream_id() const { return coupon_id; }
-  CouponId coupon_id = 0;
-  TimeMs at_ms = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("couponId", s.coupon_id);
-    v("atMs", s.at_ms);
-  }
 };
-
-struct CouponResumed {
+struct CouponResumedName {
   static constexpr std::string_view kType = "coupon.CouponResumed";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = CouponStream;
-  Stream::Id stream_id() const { return coupon_id; }
-  CouponId coupon_id = 0;
-  TimeMs at_ms = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("couponId", s.coupon_id);
-    v("atMs", s.at_ms);
-  }
 };
+using CouponPaused = CouponIssuingSwitched<CouponPausedName>;
+using CouponResumed = CouponIssuingSwitched<CouponResumedName>;
 
 struct CartItemAdded {
   static constexpr std::string_view kType = "cart.CartItemAdded";
@@ -347,140 +342,96 @@ struct OrderPaid {
 };
 
 // An order that ended unpaid: cancelled by its user, or expired.
-struct OrderCancelled {
+template <class Name>
+struct OrderEndedUnpaid {
+  static constexpr std::string_view kType = Name::kType;
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = OrderStream;
+  Stream::Id stream_id() const { return order_id; }
+  OrderId order_id = 0;
+  UserId user_id = 0;
+  TimeMs at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("orderId", s.order_id);
+    v("userId", s.user_id);
+    v("atMs", s.at_ms);
+  }
+};
+struct OrderCancelledName {
   static constexpr std::string_view kType = "order.OrderCancelled";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = OrderStream;
-  Stream::Id stream_id() const { return order_id; }
-  OrderId order_id = 0;
-  UserId user_id = 0;
-  TimeMs at_ms = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("orderId", s.order_id);
-    v("userId", s.user_id);
-    v("atMs", s.at_ms);
-  }
 };
-
-struct OrderExpired {
+struct OrderExpiredName {
   static constexpr std::string_view kType = "order.OrderExpired";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = OrderStream;
-  Stream::Id stream_id() const { return order_id; }
-  OrderId order_id = 0;
-  UserId user_id = 0;
-  TimeMs at_ms = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("orderId", s.order_id);
-    v("userId", s.user_id);
-    v("atMs", s.at_ms);
-  }
 };
+using OrderCancelled = OrderEndedUnpaid<OrderCancelledName>;
+using OrderExpired = OrderEndedUnpaid<OrderExpiredName>;
 
 // Stock held by an unpaid order (reserved) or given back (released).
-struct StockReserved {
+template <class Name>
+struct StockMoved {
+  static constexpr std::string_view kType = Name::kType;
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = ProductStream;
+  Stream::Id stream_id() const { return product_id; }
+  ProductId product_id = 0;
+  OptionId option_id = 0;
+  OrderId order_id = 0;
+  Quantity quantity = 0;
+  Quantity stock_after = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("optionId", s.option_id);
+    v("orderId", s.order_id);
+    v("quantity", s.quantity);
+    v("stockAfter", s.stock_after);
+  }
+};
+struct StockReservedName {
   static constexpr std::string_view kType = "product.StockReserved";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = ProductStream;
-  Stream::Id stream_id() const { return product_id; }
-  ProductId product_id = 0;
-  OptionId option_id = 0;
-  OrderId order_id = 0;
-  Quantity quantity = 0;
-  Quantity stock_after = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("productId", s.product_id);
-    v("optionId", s.option_id);
-    v("orderId", s.order_id);
-    v("quantity", s.quantity);
-    v("stockAfter", s.stock_after);
-  }
 };
-
-struct StockReleased {
+struct StockReleasedName {
   static constexpr std::string_view kType = "product.StockReleased";
+};
+using StockReserved = StockMoved<StockReservedName>;
+using StockReleased = StockMoved<StockReleasedName>;
+
+// A user's coupon held by an unpaid order (reserved), used by its payment,
+// or given back (released).
+template <class Name>
+struct HeldCouponMoved {
+  static constexpr std::string_view kType = Name::kType;
   static constexpr std::uint32_t kVersion = 1;
-  using Stream = ProductStream;
-  Stream::Id stream_id() const { return product_id; }
-  ProductId product_id = 0;
-  OptionId option_id = 0;
+  using Stream = CouponStream;
+  Stream::Id stream_id() const { return coupon_id; }
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  UserCouponId user_coupon_id = 0;
   OrderId order_id = 0;
-  Quantity quantity = 0;
-  Quantity stock_after = 0;
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
-    v("productId", s.product_id);
-    v("optionId", s.option_id);
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("userCouponId", s.user_coupon_id);
     v("orderId", s.order_id);
-    v("quantity", s.quantity);
-    v("stockAfter", s.stock_after);
   }
 };
-
-// A user's coupon held by an unpaid order, used by its payment, or given back.
-struct CouponReserved {
+struct CouponReservedName {
   static constexpr std::string_view kType = "coupon.CouponReserved";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = CouponStream;
-  Stream::Id stream_id() const { return coupon_id; }
-  CouponId coupon_id = 0;
-  UserId user_id = 0;
-  UserCouponId user_coupon_id = 0;
-  OrderId order_id = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("couponId", s.coupon_id);
-    v("userId", s.user_id);
-    v("userCouponId", s.user_coupon_id);
-    v("orderId", s.order_id);
-  }
 };
-
-struct CouponUsed {
+struct CouponUsedName {
   static constexpr std::string_view kType = "coupon.CouponUsed";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = CouponStream;
-  Stream::Id stream_id() const { return coupon_id; }
-  CouponId coupon_id = 0;
-  UserId user_id = 0;
-  UserCouponId user_coupon_id = 0;
-  OrderId order_id = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("couponId", s.coupon_id);
-    v("userId", s.user_id);
-    v("userCouponId", s.user_coupon_id);
-    v("orderId", s.order_id);
-  }
 };
-
-struct CouponReleased {
+struct CouponReleasedName {
   static constexpr std::string_view kType = "coupon.CouponReleased";
-  static constexpr std::uint32_t kVersion = 1;
-  using Stream = CouponStream;
-  Stream::Id stream_id() const { return coupon_id; }
-  CouponId coupon_id = 0;
-  UserId user_id = 0;
-  UserCouponId user_coupon_id = 0;
-  OrderId order_id = 0;
-
-  template <class Self, class V>
-  static void Fields(Self& s, V&& v) {
-    v("couponId", s.coupon_id);
-    v("userId", s.user_id);
-    v("userCouponId", s.user_coupon_id);
-    v("orderId", s.order_id);
-  }
 };
+using CouponReserved = HeldCouponMoved<CouponReservedName>;
+using CouponUsed = HeldCouponMoved<CouponUsedName>;
+using CouponReleased = HeldCouponMoved<CouponReleasedName>;
 
 struct PointsSpent {
   static constexpr std::string_view kType = "account.PointsSpent";

@@ -17,12 +17,10 @@
 
 namespace eventmart {
 
-class BalanceProjection final : public Projection {
+class BalanceProjection final : public FoldOf<BalanceProjection, UserRegistered, PointsCharged, PointsSpent> {
  public:
   static constexpr std::string_view kName = "balances";
-  std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
-  bool Wants(std::string_view type) const override { return IsOneOf<UserRegistered, PointsCharged, PointsSpent>(type); }
 };
 
 enum class HistoryType { kCharge, kPayment };

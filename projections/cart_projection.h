@@ -11,12 +11,10 @@
 
 namespace eventmart {
 
-class CartProjection final : public Projection {
+class CartProjection final : public FoldOf<CartProjection, CartItemAdded, CartItemRemoved> {
  public:
   static constexpr std::string_view kName = "carts";
-  std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
-  bool Wants(std::string_view type) const override { return IsOneOf<CartItemAdded, CartItemRemoved>(type); }
 };
 
 class CartQueries {

@@ -19,15 +19,13 @@
 
 namespace eventmart {
 
-class CatalogProjection final : public Projection {
+class CatalogProjection final
+    : public FoldOf<CatalogProjection, ProductCreated, StockRestocked, StockReserved, StockReleased,
+                    ProductStatusChanged> {
  public:
   static constexpr std::string_view kName = "catalog";
-  std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   std::uint32_t format_version() const override { return 2; }
-  bool Wants(std::string_view type) const override {
-    return IsOneOf<ProductCreated, StockRestocked, StockReserved, StockReleased, ProductStatusChanged>(type);
-  }
 };
 
 struct ProductPage {

@@ -16,16 +16,13 @@
 
 namespace eventmart {
 
-class CouponProjection final : public Projection {
+class CouponProjection final
+    : public FoldOf<CouponProjection, CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased,
+                    CouponPaused, CouponResumed> {
  public:
   static constexpr std::string_view kName = "coupons";
-  std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   std::uint32_t format_version() const override { return 2; }
-  bool Wants(std::string_view type) const override {
-    return IsOneOf<CouponCreated, CouponIssued, CouponReserved, CouponUsed, CouponReleased, CouponPaused,
-                   CouponResumed>(type);
-  }
 };
 
 struct CouponPage {

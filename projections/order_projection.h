@@ -14,12 +14,10 @@
 
 namespace eventmart {
 
-class OrderProjection final : public Projection {
+class OrderProjection final : public FoldOf<OrderProjection, OrderPlaced, OrderPaid, OrderCancelled, OrderExpired> {
  public:
   static constexpr std::string_view kName = "orders";
-  std::string_view name() const override { return kName; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
-  bool Wants(std::string_view type) const override { return IsOneOf<OrderPlaced, OrderPaid, OrderCancelled, OrderExpired>(type); }
 };
 
 struct OrderPage {

@@ -51,6 +51,15 @@ bool IsOneOf(std::string_view type) {
   return ((type == E::kType) || ...);
 }
 
+// A projection named Self::kName that folds the events E...: its name and
+// Wants() written once, from the list of events it folds.
+template <class Self, class... E>
+class FoldOf : public Projection {
+ public:
+  std::string_view name() const final { return Self::kName; }
+  bool Wants(std::string_view type) const final { return IsOneOf<E...>(type); }
+};
+
 // Makes a fresh instance of a projection by name, for online rebuilds.
 using ProjectionFactory = std::function<std::unique_ptr<Projection>(std::string_view name)>;
 

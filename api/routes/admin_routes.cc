@@ -118,12 +118,11 @@ void RebuildAllRoute(App& app, const HttpRequest& req, const PathParams&, Respon
 }  // namespace
 
 void AddAdminRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("GET", "/metrics", std::bind(MetricsRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/admin/projections", std::bind(ProjectionsRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "GET", "/metrics", app, MetricsRoute);
+  AddRoute(router, "GET", "/api/v1/admin/projections", app, ProjectionsRoute);
   // Before the template: "all" is not a projection's name.
-  router.Add("POST", "/api/v1/admin/projections/all/rebuild", std::bind(RebuildAllRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/admin/projections/{}/rebuild", std::bind(RebuildRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "POST", "/api/v1/admin/projections/all/rebuild", app, RebuildAllRoute);
+  AddRoute(router, "POST", "/api/v1/admin/projections/{}/rebuild", app, RebuildRoute);
 }
 
 }  // namespace eventmart

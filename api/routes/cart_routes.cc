@@ -52,10 +52,9 @@ void RemoveItemRoute(App& app, const HttpRequest& req, const PathParams& params,
 }  // namespace
 
 void AddCartRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("POST", "/api/v1/users/{}/cart/items", std::bind(AddItemRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/users/{}/cart", std::bind(GetCartRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("DELETE", "/api/v1/users/{}/cart/items/{}", std::bind(RemoveItemRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "POST", "/api/v1/users/{}/cart/items", app, AddItemRoute);
+  AddRoute(router, "GET", "/api/v1/users/{}/cart", app, GetCartRoute);
+  AddRoute(router, "DELETE", "/api/v1/users/{}/cart/items/{}", app, RemoveItemRoute);
 }
 
 }  // namespace eventmart

@@ -136,16 +136,13 @@ void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond 
 }  // namespace
 
 void AddCouponRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("POST", "/api/v1/admin/coupons", std::bind(CreateCouponRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/admin/coupons", std::bind(ListCouponsRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/admin/coupons/{}/pause",
-             std::bind(SetPausedRoute<PauseCoupon>, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/admin/coupons/{}/resume",
-             std::bind(SetPausedRoute<ResumeCoupon>, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/coupons/{}/issue", std::bind(IssueCouponRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/coupons/{}", std::bind(GetCouponRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/coupons", std::bind(ListHeldRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "POST", "/api/v1/admin/coupons", app, CreateCouponRoute);
+  AddRoute(router, "GET", "/api/v1/admin/coupons", app, ListCouponsRoute);
+  AddRoute(router, "POST", "/api/v1/admin/coupons/{}/pause", app, SetPausedRoute<PauseCoupon>);
+  AddRoute(router, "POST", "/api/v1/admin/coupons/{}/resume", app, SetPausedRoute<ResumeCoupon>);
+  AddRoute(router, "POST", "/api/v1/coupons/{}/issue", app, IssueCouponRoute);
+  AddRoute(router, "GET", "/api/v1/coupons/{}", app, GetCouponRoute);
+  AddRoute(router, "GET", "/api/v1/coupons", app, ListHeldRoute);
 }
 
 }  // namespace eventmart

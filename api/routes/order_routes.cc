@@ -140,13 +140,12 @@ void BestSellersRoute(App& app, const HttpRequest& req, const PathParams&, Respo
 }  // namespace
 
 void AddOrderRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("POST", "/api/v1/orders", std::bind(PlaceOrderRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/orders/{}", std::bind(GetOrderRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/orders", std::bind(ListOrdersRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/orders/{}/cancel", std::bind(CancelOrderRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/payments", std::bind(PayRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/products/best", std::bind(BestSellersRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "POST", "/api/v1/orders", app, PlaceOrderRoute);
+  AddRoute(router, "GET", "/api/v1/orders/{}", app, GetOrderRoute);
+  AddRoute(router, "GET", "/api/v1/orders", app, ListOrdersRoute);
+  AddRoute(router, "POST", "/api/v1/orders/{}/cancel", app, CancelOrderRoute);
+  AddRoute(router, "POST", "/api/v1/payments", app, PayRoute);
+  AddRoute(router, "GET", "/api/v1/products/best", app, BestSellersRoute);
 }
 
 }  // namespace eventmart

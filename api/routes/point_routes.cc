@@ -72,10 +72,9 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
 }  // namespace
 
 void AddPointRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("GET", "/api/v1/points/{}", std::bind(GetBalance, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/points/{}/charge", std::bind(Charge, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/points/{}/history", std::bind(GetHistory, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "GET", "/api/v1/points/{}", app, GetBalance);
+  AddRoute(router, "POST", "/api/v1/points/{}/charge", app, Charge);
+  AddRoute(router, "GET", "/api/v1/points/{}/history", app, GetHistory);
 }
 
 }  // namespace eventmart

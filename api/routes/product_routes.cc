@@ -142,13 +142,11 @@ void GetProductRoute(App& app, const HttpRequest& req, const PathParams& params,
 }  // namespace
 
 void AddProductRoutes(Router& router, App& app) {
-  using namespace std::placeholders;
-  router.Add("POST", "/api/v1/admin/products", std::bind(CreateProductRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/admin/products/{}/options/{}/restock",
-             std::bind(RestockRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("POST", "/api/v1/admin/products/{}/status", std::bind(SetStatusRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/products", std::bind(ListProductsRoute, std::ref(app), _1, _2, _3, _4));
-  router.Add("GET", "/api/v1/products/{}", std::bind(GetProductRoute, std::ref(app), _1, _2, _3, _4));
+  AddRoute(router, "POST", "/api/v1/admin/products", app, CreateProductRoute);
+  AddRoute(router, "POST", "/api/v1/admin/products/{}/options/{}/restock", app, RestockRoute);
+  AddRoute(router, "POST", "/api/v1/admin/products/{}/status", app, SetStatusRoute);
+  AddRoute(router, "GET", "/api/v1/products", app, ListProductsRoute);
+  AddRoute(router, "GET", "/api/v1/products/{}", app, GetProductRoute);
 }
 
 }  // namespace eventmart
