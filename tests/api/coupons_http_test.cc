@@ -15,7 +15,6 @@ using namespace eventmart::testing;
 namespace {
 
 std::string IssuePath(const nlohmann::json& coupon) { return "/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue"; }
-std::string UserBody(std::int64_t user) { return R"({"userId":)" + std::to_string(user) + "}"; }
 
 }  // namespace
 

@@ -15,21 +15,9 @@ namespace {
 
 constexpr TimeMs kStart = 1'790'000'000'000;  // 2026-09-21, a fixed "now" for ManualClock tests
 
-std::string OrderBody(std::int64_t user, const std::string& items, const std::string& extra = "") {
-  return R"({"userId":)" + std::to_string(user) + R"(,"items":)" + items + extra + "}";
-}
-
 std::string Item(const nlohmann::json& product, int option_index, int quantity) {
   return R"({"productId":)" + Id(product["productId"]) + R"(,"optionId":)" +
          Id(product["options"][option_index]["optionId"]) + R"(,"quantity":)" + std::to_string(quantity) + "}";
-}
-
-std::string PayBody(std::int64_t order, std::int64_t user) {
-  return R"({"orderId":)" + std::to_string(order) + R"(,"userId":)" + std::to_string(user) + "}";
-}
-
-void Charge(HttpClient& c, std::int64_t user, long long amount) {
-  REQUIRE(c.Post("/api/v1/points/" + Id(user) + "/charge", R"({"amount":)" + std::to_string(amount) + "}").status == 200);
 }
 
 long long Stock(HttpClient& c, const nlohmann::json& product, int option_index) {
@@ -41,6 +29,20 @@ std::string CouponStatus(HttpClient& c, std::int64_t user) {
   return items.empty() ? "" : items[0]["status"].get<std::string>();
 }
 
+// Given: kim, a mug (5,000, stock 3) and a 1,000-off coupon issued to kim.
+struct CouponHolder {
+  std::int64_t kim;
+  nlohmann::json mug;
+  nlohmann::json coupon;
+};
+CouponHolder GivenKimHoldsACoupon(HttpClient& c) {
+  auto kim = CreateUser(c, "kim");
+  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
+  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
+  IssueCouponTo(c, coupon, kim);
+  return {kim, mug, coupon};
+}
+
 }  // namespace
 
 TEST_CASE("Place, then pay: stock and coupon reserved, cart cleared, points spent", "[api][orders]") {
@@ -50,11 +52,11 @@ TEST_CASE("Place, then pay: stock and coupon reserved, cart cleared, points spen
   Charge(c, kim, 100'000);
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":12000,"stock":5},{"name":"M","price":15000,"stock":5}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"10%","discountType":"RATE","discountValue":10,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
+  IssueCouponTo(c, coupon, kim);
   REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 0, 1)).status == 200);
   REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 1, 1)).status == 200);
 
-  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"])));
+  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 2) + "]", CouponField(coupon)));
   REQUIRE(placed.status == 201);
   auto order = placed.json();
   CHECK(order["status"] == "NOT_PAID");
@@ -98,7 +100,7 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   auto lee = CreateUser(c, "lee");
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":12000,"stock":5},{"name":"M","price":15000,"stock":1}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  std::string coupon_field = R"(,"couponId":)" + Id(coupon["couponId"]);
+  std::string coupon_field = CouponField(coupon);
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[]")), 400, "INVALID_REQUEST");
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "{}")), 400, "INVALID_REQUEST");
@@ -120,7 +122,7 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   CHECK(Stock(c, shirt, 0) == 5);
 
   // Another user's order: 403 to pay or cancel it.
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
+  IssueCouponTo(c, coupon, kim);
   auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)).json();
   CheckError(c.Post("/api/v1/payments", PayBody(order["orderId"], lee)), 403, "FORBIDDEN");
   CheckError(c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(lee) + "}"), 403, "FORBIDDEN");
@@ -141,11 +143,8 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
 TEST_CASE("pay:true places and pays at once, or reserves nothing", "[api][orders]") {
   TestServer server(TempDir("http-order-pay-now"));
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  std::string body = OrderBody(kim, "[" + Item(mug, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"]) + R"(,"pay":true)");
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
+  std::string body = OrderBody(kim, "[" + Item(mug, 0, 2) + "]", CouponField(coupon) + R"(,"pay":true)");
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", body), 409, "INSUFFICIENT_BALANCE");
   CHECK(server.store().LastPosition() == before);
@@ -164,11 +163,8 @@ TEST_CASE("pay:true places and pays at once, or reserves nothing", "[api][orders
 TEST_CASE("Cancelling gives stock and coupon back, once", "[api][orders]") {
   TestServer server(TempDir("http-order-cancel"));
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]", R"(,"couponId":)" + Id(coupon["couponId"]))).json();
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]", CouponField(coupon))).json();
   CHECK(Stock(c, mug, 0) == 0);
   auto cancelled = c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(kim) + "}");
   REQUIRE(cancelled.status == 200);
@@ -187,12 +183,9 @@ TEST_CASE("Unpaid orders expire at their deadline and give everything back", "[a
   ManualClock clock(kStart);
   TestServer server(TempDir("http-order-expiry"), {.clock = &clock});
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
   Charge(c, kim, 50'000);
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"]))).json();
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 2) + "]", CouponField(coupon))).json();
   CHECK(order["expiresAt"] == eventmart::FormatTime(kStart + 5 * 60 * 1000));
   clock.Advance(5 * 60 * 1000 - 1);
   server.processor().Wake();
