@@ -28,8 +28,7 @@ SCENARIO_METHOD(CatalogScenario, "The catalog shows products with their options'
     REQUIRE(given.Fold({Shirt()}));
 
     THEN("it is found with its options and the stock they were created with") {
-      auto product = q.FindProduct(1).value();
-      REQUIRE(product);
+      auto product = Found(q.FindProduct(1));
       CHECK(product->name == "Shirt");
       REQUIRE(product->options.size() == 2);
       CHECK(product->options[0].name == "S");
@@ -50,8 +49,7 @@ SCENARIO_METHOD(CatalogScenario, "The catalog shows products with their options'
                           StockReleased{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 1, .stock_after = 7},
                           StockRestocked{.product_id = 1, .option_id = 12, .quantity = 3, .stock_after = 8}}));
       THEN("each option shows the stock after the last change") {
-        auto product = q.FindProduct(1).value();
-        REQUIRE(product);
+        auto product = Found(q.FindProduct(1));
         CHECK(product->options[0].stock == 7);
         CHECK(product->options[1].stock == 8);
       }

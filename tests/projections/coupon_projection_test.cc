@@ -36,8 +36,7 @@ SCENARIO_METHOD(CouponScenario, "Coupons show what is left of them, and each use
   GIVEN("a coupon of quantity 2") {
     REQUIRE(given.Fold({TenOff()}));
     THEN("it is found whole") {
-      auto coupon = q.FindCoupon(3).value();
-      REQUIRE(coupon);
+      auto coupon = Found(q.FindCoupon(3));
       CHECK(coupon->name == "10 off");
       CHECK(coupon->type == DiscountType::kFixed);
       CHECK(coupon->value == 10);
@@ -139,8 +138,7 @@ SCENARIO_METHOD(CouponScenario, "Coupons show their issuance window, pause and p
     REQUIRE(given.Fold({created, IssuedTo(1, 100, 1)}));
 
     THEN("the coupon and the user's coupon show them") {
-      auto coupon = q.FindCoupon(3).value();
-      REQUIRE(coupon);
+      auto coupon = Found(q.FindCoupon(3));
       CHECK(coupon->issue_from_ms == 5'000);
       CHECK(coupon->issue_until_ms == 9'000);
       CHECK_FALSE(coupon->paused);

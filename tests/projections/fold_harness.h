@@ -11,6 +11,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,15 @@ class FoldHarness {
 template <class T>
 std::error_code ErrorOf(const Result<T>& result) {
   return result ? std::error_code() : result.error().code;
+}
+
+// Then a find found something: what it found (a failed read, or nothing
+// found, fails the test).
+template <class T>
+std::optional<T> Found(const Result<std::optional<T>>& result) {
+  REQUIRE(result);
+  REQUIRE(*result);
+  return *result;
 }
 
 // Then `result` failed as a damaged record fails: kCorruption, with the

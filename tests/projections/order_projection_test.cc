@@ -32,8 +32,7 @@ SCENARIO_METHOD(OrderScenario, "Orders show their lines, amounts and latest stat
   GIVEN("a placed order") {
     REQUIRE(given.Fold({Placed(5)}));
     THEN("it is found, not paid, with everything it was placed with") {
-      auto order = q.Find(5).value();
-      REQUIRE(order);
+      auto order = Found(q.Find(5));
       CHECK(order->order_id == 5);
       CHECK(order->user_id == 7);
       CHECK(order->status == OrderStatus::kNotPaid);

@@ -137,26 +137,34 @@ std::vector<std::unique_ptr<Projection>> Counting(int* applied, std::uint32_t fo
   return out;
 }
 
+// A projector of one counting projection (its read model in `format`),
+// started on `log` and `views`: how many events it applied, where it stands.
+struct CountingRun {
+  int applied = 0;
+  GlobalPosition position = 0;
+};
+CountingRun StartCounting(EventStore& log, ReadModelStore& views, std::uint32_t format = 1) {
+  int applied = 0;
+  Projector projector(log, views, Counting(&applied, format));
+  REQUIRE(projector.Start());
+  return {applied, projector.position()};
+}
+
 }  // namespace
 
 TEST_CASE("A restarted projector resumes at its checkpoint: no event twice, none skipped", "[projections]") {
   std::string dir = TempDir("projector-resume");
   GivenLog log(dir, 1);
   log.RegisterUsers(5);
-  int first_run = 0;
   {
     auto views = OpenViews(dir);
-    Projector projector(*log.store, *views, Counting(&first_run));
-    REQUIRE(projector.Start());
-    CHECK(first_run == 5);
+    CHECK(StartCounting(*log.store, *views).applied == 5);
   }
   log.RegisterUsers(3);
-  int second_run = 0;
   auto views = OpenViews(dir);
-  Projector projector(*log.store, *views, Counting(&second_run));
-  REQUIRE(projector.Start());
-  CHECK(second_run == 3);
-  CHECK(projector.position() == 8);
+  auto second_run = StartCounting(*log.store, *views);
+  CHECK(second_run.applied == 3);
+  CHECK(second_run.position == 8);
 }
 
 TEST_CASE("A read model stored in another format or with none is rebuilt from the log at start", "[projections]") {
@@ -165,11 +173,9 @@ TEST_CASE("A read model stored in another format or with none is rebuilt from th
   log.RegisterUsers(5);
   auto views = OpenViews(dir);
   auto run = [&](std::uint32_t format) {
-    int applied = 0;
-    Projector projector(*log.store, *views, Counting(&applied, format));
-    REQUIRE(projector.Start());
-    CHECK(projector.position() == 5);
-    return applied;
+    auto started = StartCounting(*log.store, *views, format);
+    CHECK(started.position == 5);
+    return started.applied;
   };
   CHECK(run(1) == 5);  // fresh: folded once, its format recorded
   CHECK(StoredFormat(*views, "counting").value() == 1);
