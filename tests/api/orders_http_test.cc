@@ -15,11 +15,6 @@ namespace {
 
 constexpr TimeMs kStart = 1'790'000'000'000;  // 2026-09-21, a fixed "now" for ManualClock tests
 
-std::string Item(const nlohmann::json& product, int option_index, int quantity) {
-  return R"({"productId":)" + Id(product["productId"]) + R"(,"optionId":)" +
-         Id(product["options"][option_index]["optionId"]) + R"(,"quantity":)" + std::to_string(quantity) + "}";
-}
-
 long long Stock(HttpClient& c, const nlohmann::json& product, int option_index) {
   return c.Get("/api/v1/products/" + Id(product["productId"])).json()["options"][option_index]["stock"].get<long long>();
 }
@@ -53,10 +48,10 @@ TEST_CASE("Place, then pay: stock and coupon reserved, cart cleared, points spen
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":12000,"stock":5},{"name":"M","price":15000,"stock":5}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"10%","discountType":"RATE","discountValue":10,"totalQuantity":5})");
   IssueCouponTo(c, coupon, kim);
-  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 0, 1)).status == 200);
-  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 1, 1)).status == 200);
+  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", OptionLine(shirt, 0, 1)).status == 200);
+  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", OptionLine(shirt, 1, 1)).status == 200);
 
-  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 2) + "]", CouponField(coupon)));
+  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 2) + "]", CouponField(coupon)));
   REQUIRE(placed.status == 201);
   auto order = placed.json();
   CHECK(order["status"] == "NOT_PAID");
@@ -104,26 +99,26 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[]")), 400, "INVALID_REQUEST");
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "{}")), 400, "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 0) + "]")), 400, "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "," + Item(shirt, 0, 2) + "]")), 400,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 0) + "]")), 400, "INVALID_REQUEST");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "," + OptionLine(shirt, 0, 2) + "]")), 400,
              "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", R"(,"pay":"yes")")), 400,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", R"(,"pay":"yes")")), 400,
              "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(999, "[" + Item(shirt, 0, 1) + "]")), 404, "USER_NOT_FOUND");
+  CheckError(c.Post("/api/v1/orders", OrderBody(999, "[" + OptionLine(shirt, 0, 1) + "]")), 404, "USER_NOT_FOUND");
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, R"([{"productId":999,"quantity":1}])")), 404, "PRODUCT_NOT_FOUND");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", R"(,"couponId":999)")), 404,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", R"(,"couponId":999)")), 404,
              "COUPON_NOT_FOUND");
   // All or nothing: the first line fits, the second does not.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "," + Item(shirt, 1, 2) + "]")), 409,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "," + OptionLine(shirt, 1, 2) + "]")), 409,
              "OUT_OF_STOCK");
   // A coupon the user does not hold.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
   CHECK(server.store().LastPosition() == before);
   CHECK(Stock(c, shirt, 0) == 5);
 
   // Another user's order: 403 to pay or cancel it.
   IssueCouponTo(c, coupon, kim);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)).json();
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)).json();
   CheckError(c.Post("/api/v1/payments", PayBody(order["orderId"], lee)), 403, "FORBIDDEN");
   CheckError(c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(lee) + "}"), 403, "FORBIDDEN");
   CheckError(c.Post("/api/v1/payments", PayBody(999, kim)), 404, "ORDER_NOT_FOUND");
@@ -131,7 +126,7 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   CheckError(c.Post("/api/v1/payments", R"({"orderId":"1","userId":1})"), 400, "INVALID_REQUEST");
   CheckError(c.Get("/api/v1/orders/999"), 404, "ORDER_NOT_FOUND");
   // The coupon is now held by that order: a second order cannot use it.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
   // Not enough points: the order stays payable.
   CheckError(c.Post("/api/v1/payments", PayBody(order["orderId"], kim)), 409, "INSUFFICIENT_BALANCE");
   CHECK(c.Get("/api/v1/orders/" + Id(order["orderId"])).json()["status"] == "NOT_PAID");
@@ -144,7 +139,7 @@ TEST_CASE("pay:true places and pays at once, or reserves nothing", "[api][orders
   TestServer server(TempDir("http-order-pay-now"));
   auto c = server.Client();
   auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
-  std::string body = OrderBody(kim, "[" + Item(mug, 0, 2) + "]", CouponField(coupon) + R"(,"pay":true)");
+  std::string body = OrderBody(kim, "[" + OptionLine(mug, 0, 2) + "]", CouponField(coupon) + R"(,"pay":true)");
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", body), 409, "INSUFFICIENT_BALANCE");
   CHECK(server.store().LastPosition() == before);
@@ -164,7 +159,7 @@ TEST_CASE("Cancelling gives stock and coupon back, once", "[api][orders]") {
   TestServer server(TempDir("http-order-cancel"));
   auto c = server.Client();
   auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]", CouponField(coupon))).json();
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 3) + "]", CouponField(coupon))).json();
   CHECK(Stock(c, mug, 0) == 0);
   auto cancelled = c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(kim) + "}");
   REQUIRE(cancelled.status == 200);
@@ -185,7 +180,7 @@ TEST_CASE("Unpaid orders expire at their deadline and give everything back", "[a
   auto c = server.Client();
   auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
   Charge(c, kim, 50'000);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 2) + "]", CouponField(coupon))).json();
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 2) + "]", CouponField(coupon))).json();
   CHECK(order["expiresAt"] == eventmart::FormatTime(kStart + 5 * 60 * 1000));
   clock.Advance(5 * 60 * 1000 - 1);
   server.processor().Wake();
@@ -213,7 +208,7 @@ TEST_CASE("Orders that came due while the server was down expire right after it 
     auto c = server.Client();
     auto kim = CreateUser(c, "kim");
     mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-    order_id = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]")).json()["orderId"];
+    order_id = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 3) + "]")).json()["orderId"];
   }
   clock.Advance(60 * 60 * 1000);  // an hour later
   TestServer server(dir, {.clock = &clock});
@@ -236,7 +231,7 @@ TEST_CASE("Best sellers rank paid quantities in a rolling window", "[api][bestse
     products.push_back(CreateProductAs(c, R"({"name":"p)" + std::to_string(i) + R"(","price":10,"stock":1000})"));
   }
   auto buy = [&](int product, int quantity, bool pay) {
-    auto r = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(products[product], 0, quantity) + "]", pay ? R"(,"pay":true)" : ""));
+    auto r = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(products[product], 0, quantity) + "]", pay ? R"(,"pay":true)" : ""));
     REQUIRE(r.status == 201);
   };
   buy(0, 5, true);   // day 0
@@ -280,7 +275,7 @@ TEST_CASE("Best sellers survive a restart without replaying the log", "[api][bes
     auto kim = CreateUser(c, "kim");
     Charge(c, kim, 1000);
     auto p = CreateProductAs(c, R"({"name":"p","price":10,"stock":100})");
-    REQUIRE(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(p, 0, 9) + "]", R"(,"pay":true)")).status == 201);
+    REQUIRE(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(p, 0, 9) + "]", R"(,"pay":true)")).status == 201);
   }
   TestServer server(dir, {.clock = &clock});
   auto c = server.Client();

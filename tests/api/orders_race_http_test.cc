@@ -46,8 +46,7 @@ TEST_CASE("A balance of 5,000 and 20 payments of 1,000 at once: exactly 5 succee
 TEST_CASE("Stock 10 and 60 buyers at once: 10 orders, stock 0", "[api][orders][concurrency]") {
   TestServer server(TempDir("race-stock"));
   auto c = server.Client();
-  std::vector<std::int64_t> buyers;
-  for (int i = 0; i < 60; ++i) buyers.push_back(CreateUser(c, "b" + std::to_string(i)));
+  auto buyers = CreateUsers(c, 60, "b");
   auto mug = CreateProductAs(c, R"({"name":"Mug","price":1000,"stock":10})");
   auto orders_placed = RaceAndTally(server, 60, "OUT_OF_STOCK",
                                     [&](HttpClient& client, int i) { return client.Post("/api/v1/orders", OrderBody(buyers[i], OneLine(mug, 1))); });

@@ -127,8 +127,7 @@ TEST_CASE("A product stopped in a storm of 64 ordering clients refuses every ord
   auto c = server.Client();
   auto mug = CreateProductAs(c, R"({"name":"Mug","price":1000,"stock":1000000})");
   constexpr int kClients = 64;
-  std::vector<std::int64_t> users;
-  for (int i = 0; i < kClients; ++i) users.push_back(CreateUser(c, "u" + std::to_string(i)));
+  auto users = CreateUsers(c, kClients);
 
   std::atomic<int> acknowledged{0};
   Interruption stop;

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "tests/support/http_client.h"
 
@@ -16,6 +17,13 @@ inline std::int64_t CreateUser(HttpClient& c, const std::string& name) {
   auto r = c.Post("/api/v1/users", R"({"name":")" + name + R"("})");
   REQUIRE(r.status == 201);
   return r.json()["userId"].get<std::int64_t>();
+}
+
+// `n` users who signed up, named `prefix` and a number from 0.
+inline std::vector<std::int64_t> CreateUsers(HttpClient& c, int n, const std::string& prefix = "u") {
+  std::vector<std::int64_t> users;
+  for (int i = 0; i < n; ++i) users.push_back(CreateUser(c, prefix + std::to_string(i)));
+  return users;
 }
 
 inline nlohmann::json CreateProductAs(HttpClient& c, const std::string& body) {
@@ -60,6 +68,12 @@ inline std::string CouponField(const nlohmann::json& coupon) { return R"(,"coupo
 // One order line of a product with one option.
 inline std::string LineBody(const nlohmann::json& product, int quantity) {
   return R"({"productId":)" + Id(product["productId"]) + R"(,"quantity":)" + std::to_string(quantity) + "}";
+}
+
+// One order (or cart) line of one of a product's options.
+inline std::string OptionLine(const nlohmann::json& product, int option_index, int quantity) {
+  return R"({"productId":)" + Id(product["productId"]) + R"(,"optionId":)" +
+         Id(product["options"][option_index]["optionId"]) + R"(,"quantity":)" + std::to_string(quantity) + "}";
 }
 
 // The items of an order of that one line.
