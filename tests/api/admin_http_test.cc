@@ -54,18 +54,12 @@ TEST_CASE("Admins see each projection's position, lag and state", "[api][admin]"
 TEST_CASE("An online rebuild swaps in a complete copy and queries never see a half-built one", "[api][admin][rebuild]") {
   TestServer server(TempDir("http-online-rebuild"));
   auto c = server.Client();
-  std::vector<std::int64_t> users;
-  for (int i = 0; i < 40; ++i) users.push_back(CreateUser(c, "u" + std::to_string(i)));
+  auto users = CreateUsers(c, 40);
   auto mug = CreateProductAs(c, R"({"name":"Mug","options":[{"name":"a","price":10,"stock":100000},{"name":"b","price":10,"stock":100000}]})");
+  std::string both_options = "[" + OptionLine(mug, 0, 1) + "," + OptionLine(mug, 1, 2) + "]";
   for (auto user : users) {
-    REQUIRE(c.Post("/api/v1/points/" + Id(user) + "/charge", R"({"amount":5000})").status == 200);
-    for (int k = 0; k < 5; ++k) {
-      REQUIRE(c.Post("/api/v1/orders", R"({"userId":)" + Id(user) + R"(,"items":[{"productId":)" + Id(mug["productId"]) +
-                                           R"(,"optionId":)" + Id(mug["options"][0]["optionId"]) +
-                                           R"(,"quantity":1},{"productId":)" + Id(mug["productId"]) + R"(,"optionId":)" +
-                                           Id(mug["options"][1]["optionId"]) + R"(,"quantity":2}],"pay":true})")
-                  .status == 201);
-    }
+    Charge(c, user, 5000);
+    for (int k = 0; k < 5; ++k) REQUIRE(c.Post("/api/v1/orders", OrderBody(user, both_options, R"(,"pay":true)")).status == 201);
   }
   auto expected_best = c.Get("/api/v1/products/best").json()["items"];
   REQUIRE(expected_best[0]["soldQuantity"] == 40 * 5 * 3);
@@ -164,22 +158,17 @@ bool AllLiveAndCaughtUp(HttpClient& c, nlohmann::json* last) {
 TEST_CASE("Rebuilding all, then five more requests in a row: all accepted, queued or folded together, and done", "[api][admin][rebuild]") {
   TestServer server(TempDir("http-rebuild-all"));
   auto c = server.Client();
-  std::vector<std::int64_t> users;
-  for (int i = 0; i < 30; ++i) users.push_back(CreateUser(c, "u" + std::to_string(i)));
+  auto users = CreateUsers(c, 30);
   auto mug = CreateProductAs(c, R"({"name":"Mug","options":[{"name":"a","price":10,"stock":100000},{"name":"b","price":20,"stock":100000}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"Ten","discountType":"FIXED","discountValue":10,"totalQuantity":20})");
-  auto item = [&](int option, int quantity) {
-    return R"({"productId":)" + Id(mug["productId"]) + R"(,"optionId":)" + Id(mug["options"][option]["optionId"]) +
-           R"(,"quantity":)" + std::to_string(quantity) + "}";
-  };
   for (std::size_t i = 0; i < users.size(); ++i) {
-    auto user = Id(users[i]);
-    REQUIRE(c.Post("/api/v1/points/" + user + "/charge", R"({"amount":5000})").status == 200);
-    if (i % 2 == 0) REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + user + "}").status == 201);
+    auto user = users[i];
+    Charge(c, user, 5000);
+    if (i % 2 == 0) IssueCouponTo(c, coupon, user);
     for (int k = 0; k < 3; ++k) {
-      REQUIRE(c.Post("/api/v1/orders", R"({"userId":)" + user + R"(,"items":[)" + item(k % 2, 1 + k) + R"(],"pay":true})").status == 201);
+      REQUIRE(c.Post("/api/v1/orders", OrderBody(user, "[" + OptionLine(mug, k % 2, 1 + k) + "]", R"(,"pay":true)")).status == 201);
     }
-    REQUIRE(c.Post("/api/v1/users/" + user + "/cart/items", item(1, 2)).status == 200);
+    REQUIRE(c.Post("/api/v1/users/" + Id(user) + "/cart/items", OptionLine(mug, 1, 2)).status == 200);
   }
   auto before = ReadModelAnswers(c, users);
   REQUIRE_FALSE(before["best"].empty());

@@ -15,7 +15,6 @@ using namespace eventmart::testing;
 namespace {
 
 std::string IssuePath(const nlohmann::json& coupon) { return "/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue"; }
-std::string UserBody(std::int64_t user) { return R"({"userId":)" + std::to_string(user) + "}"; }
 
 }  // namespace
 
@@ -104,8 +103,7 @@ TEST_CASE("1,000 users racing for 100 coupons: exactly 100 win", "[api][coupons]
   TestServer server(TempDir("http-coupon-storm"));
   auto setup = server.Client();
   constexpr int kUsers = 1000;
-  std::vector<std::int64_t> users;
-  for (int i = 0; i < kUsers; ++i) users.push_back(CreateUser(setup, "u" + std::to_string(i)));
+  auto users = CreateUsers(setup, kUsers);
   auto coupon = CreateCouponAs(setup, R"({"name":"hot","discountType":"FIXED","discountValue":1000,"totalQuantity":100})");
 
   constexpr int kThreads = 250;  // 4 users each, each on its own connection

@@ -15,23 +15,6 @@ namespace {
 
 constexpr TimeMs kStart = 1'790'000'000'000;  // 2026-09-21, a fixed "now" for ManualClock tests
 
-std::string OrderBody(std::int64_t user, const std::string& items, const std::string& extra = "") {
-  return R"({"userId":)" + std::to_string(user) + R"(,"items":)" + items + extra + "}";
-}
-
-std::string Item(const nlohmann::json& product, int option_index, int quantity) {
-  return R"({"productId":)" + Id(product["productId"]) + R"(,"optionId":)" +
-         Id(product["options"][option_index]["optionId"]) + R"(,"quantity":)" + std::to_string(quantity) + "}";
-}
-
-std::string PayBody(std::int64_t order, std::int64_t user) {
-  return R"({"orderId":)" + std::to_string(order) + R"(,"userId":)" + std::to_string(user) + "}";
-}
-
-void Charge(HttpClient& c, std::int64_t user, long long amount) {
-  REQUIRE(c.Post("/api/v1/points/" + Id(user) + "/charge", R"({"amount":)" + std::to_string(amount) + "}").status == 200);
-}
-
 long long Stock(HttpClient& c, const nlohmann::json& product, int option_index) {
   return c.Get("/api/v1/products/" + Id(product["productId"])).json()["options"][option_index]["stock"].get<long long>();
 }
@@ -39,6 +22,20 @@ long long Stock(HttpClient& c, const nlohmann::json& product, int option_index) 
 std::string CouponStatus(HttpClient& c, std::int64_t user) {
   auto items = c.Get("/api/v1/coupons?userId=" + Id(user) + "&status=ALL").json()["items"];
   return items.empty() ? "" : items[0]["status"].get<std::string>();
+}
+
+// Given: kim, a mug (5,000, stock 3) and a 1,000-off coupon issued to kim.
+struct CouponHolder {
+  std::int64_t kim;
+  nlohmann::json mug;
+  nlohmann::json coupon;
+};
+CouponHolder GivenKimHoldsACoupon(HttpClient& c) {
+  auto kim = CreateUser(c, "kim");
+  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
+  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
+  IssueCouponTo(c, coupon, kim);
+  return {kim, mug, coupon};
 }
 
 }  // namespace
@@ -50,11 +47,11 @@ TEST_CASE("Place, then pay: stock and coupon reserved, cart cleared, points spen
   Charge(c, kim, 100'000);
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":12000,"stock":5},{"name":"M","price":15000,"stock":5}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"10%","discountType":"RATE","discountValue":10,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 0, 1)).status == 200);
-  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", Item(shirt, 1, 1)).status == 200);
+  IssueCouponTo(c, coupon, kim);
+  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", OptionLine(shirt, 0, 1)).status == 200);
+  REQUIRE(c.Post("/api/v1/users/" + Id(kim) + "/cart/items", OptionLine(shirt, 1, 1)).status == 200);
 
-  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"])));
+  auto placed = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 2) + "]", CouponField(coupon)));
   REQUIRE(placed.status == 201);
   auto order = placed.json();
   CHECK(order["status"] == "NOT_PAID");
@@ -98,30 +95,30 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   auto lee = CreateUser(c, "lee");
   auto shirt = CreateProductAs(c, R"({"name":"Shirt","options":[{"name":"S","price":12000,"stock":5},{"name":"M","price":15000,"stock":1}]})");
   auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  std::string coupon_field = R"(,"couponId":)" + Id(coupon["couponId"]);
+  std::string coupon_field = CouponField(coupon);
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[]")), 400, "INVALID_REQUEST");
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, "{}")), 400, "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 0) + "]")), 400, "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "," + Item(shirt, 0, 2) + "]")), 400,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 0) + "]")), 400, "INVALID_REQUEST");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "," + OptionLine(shirt, 0, 2) + "]")), 400,
              "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", R"(,"pay":"yes")")), 400,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", R"(,"pay":"yes")")), 400,
              "INVALID_REQUEST");
-  CheckError(c.Post("/api/v1/orders", OrderBody(999, "[" + Item(shirt, 0, 1) + "]")), 404, "USER_NOT_FOUND");
+  CheckError(c.Post("/api/v1/orders", OrderBody(999, "[" + OptionLine(shirt, 0, 1) + "]")), 404, "USER_NOT_FOUND");
   CheckError(c.Post("/api/v1/orders", OrderBody(kim, R"([{"productId":999,"quantity":1}])")), 404, "PRODUCT_NOT_FOUND");
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", R"(,"couponId":999)")), 404,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", R"(,"couponId":999)")), 404,
              "COUPON_NOT_FOUND");
   // All or nothing: the first line fits, the second does not.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "," + Item(shirt, 1, 2) + "]")), 409,
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "," + OptionLine(shirt, 1, 2) + "]")), 409,
              "OUT_OF_STOCK");
   // A coupon the user does not hold.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
   CHECK(server.store().LastPosition() == before);
   CHECK(Stock(c, shirt, 0) == 5);
 
   // Another user's order: 403 to pay or cancel it.
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)).json();
+  IssueCouponTo(c, coupon, kim);
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)).json();
   CheckError(c.Post("/api/v1/payments", PayBody(order["orderId"], lee)), 403, "FORBIDDEN");
   CheckError(c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(lee) + "}"), 403, "FORBIDDEN");
   CheckError(c.Post("/api/v1/payments", PayBody(999, kim)), 404, "ORDER_NOT_FOUND");
@@ -129,7 +126,7 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
   CheckError(c.Post("/api/v1/payments", R"({"orderId":"1","userId":1})"), 400, "INVALID_REQUEST");
   CheckError(c.Get("/api/v1/orders/999"), 404, "ORDER_NOT_FOUND");
   // The coupon is now held by that order: a second order cannot use it.
-  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
+  CheckError(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(shirt, 0, 1) + "]", coupon_field)), 409, "COUPON_NOT_USABLE");
   // Not enough points: the order stays payable.
   CheckError(c.Post("/api/v1/payments", PayBody(order["orderId"], kim)), 409, "INSUFFICIENT_BALANCE");
   CHECK(c.Get("/api/v1/orders/" + Id(order["orderId"])).json()["status"] == "NOT_PAID");
@@ -141,11 +138,8 @@ TEST_CASE("Bad orders are refused and reserve nothing", "[api][orders][validatio
 TEST_CASE("pay:true places and pays at once, or reserves nothing", "[api][orders]") {
   TestServer server(TempDir("http-order-pay-now"));
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  std::string body = OrderBody(kim, "[" + Item(mug, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"]) + R"(,"pay":true)");
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
+  std::string body = OrderBody(kim, "[" + OptionLine(mug, 0, 2) + "]", CouponField(coupon) + R"(,"pay":true)");
   auto before = server.store().LastPosition();
   CheckError(c.Post("/api/v1/orders", body), 409, "INSUFFICIENT_BALANCE");
   CHECK(server.store().LastPosition() == before);
@@ -164,11 +158,8 @@ TEST_CASE("pay:true places and pays at once, or reserves nothing", "[api][orders
 TEST_CASE("Cancelling gives stock and coupon back, once", "[api][orders]") {
   TestServer server(TempDir("http-order-cancel"));
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]", R"(,"couponId":)" + Id(coupon["couponId"]))).json();
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 3) + "]", CouponField(coupon))).json();
   CHECK(Stock(c, mug, 0) == 0);
   auto cancelled = c.Post("/api/v1/orders/" + Id(order["orderId"]) + "/cancel", R"({"userId":)" + Id(kim) + "}");
   REQUIRE(cancelled.status == 200);
@@ -187,12 +178,9 @@ TEST_CASE("Unpaid orders expire at their deadline and give everything back", "[a
   ManualClock clock(kStart);
   TestServer server(TempDir("http-order-expiry"), {.clock = &clock});
   auto c = server.Client();
-  auto kim = CreateUser(c, "kim");
+  auto [kim, mug, coupon] = GivenKimHoldsACoupon(c);
   Charge(c, kim, 50'000);
-  auto mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-  auto coupon = CreateCouponAs(c, R"({"name":"f","discountType":"FIXED","discountValue":1000,"totalQuantity":5})");
-  REQUIRE(c.Post("/api/v1/coupons/" + Id(coupon["couponId"]) + "/issue", R"({"userId":)" + Id(kim) + "}").status == 201);
-  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 2) + "]", R"(,"couponId":)" + Id(coupon["couponId"]))).json();
+  auto order = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 2) + "]", CouponField(coupon))).json();
   CHECK(order["expiresAt"] == eventmart::FormatTime(kStart + 5 * 60 * 1000));
   clock.Advance(5 * 60 * 1000 - 1);
   server.processor().Wake();
@@ -220,7 +208,7 @@ TEST_CASE("Orders that came due while the server was down expire right after it 
     auto c = server.Client();
     auto kim = CreateUser(c, "kim");
     mug = CreateProductAs(c, R"({"name":"Mug","price":5000,"stock":3})");
-    order_id = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(mug, 0, 3) + "]")).json()["orderId"];
+    order_id = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(mug, 0, 3) + "]")).json()["orderId"];
   }
   clock.Advance(60 * 60 * 1000);  // an hour later
   TestServer server(dir, {.clock = &clock});
@@ -243,7 +231,7 @@ TEST_CASE("Best sellers rank paid quantities in a rolling window", "[api][bestse
     products.push_back(CreateProductAs(c, R"({"name":"p)" + std::to_string(i) + R"(","price":10,"stock":1000})"));
   }
   auto buy = [&](int product, int quantity, bool pay) {
-    auto r = c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(products[product], 0, quantity) + "]", pay ? R"(,"pay":true)" : ""));
+    auto r = c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(products[product], 0, quantity) + "]", pay ? R"(,"pay":true)" : ""));
     REQUIRE(r.status == 201);
   };
   buy(0, 5, true);   // day 0
@@ -287,7 +275,7 @@ TEST_CASE("Best sellers survive a restart without replaying the log", "[api][bes
     auto kim = CreateUser(c, "kim");
     Charge(c, kim, 1000);
     auto p = CreateProductAs(c, R"({"name":"p","price":10,"stock":100})");
-    REQUIRE(c.Post("/api/v1/orders", OrderBody(kim, "[" + Item(p, 0, 9) + "]", R"(,"pay":true)")).status == 201);
+    REQUIRE(c.Post("/api/v1/orders", OrderBody(kim, "[" + OptionLine(p, 0, 9) + "]", R"(,"pay":true)")).status == 201);
   }
   TestServer server(dir, {.clock = &clock});
   auto c = server.Client();

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_helpers.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -27,13 +28,6 @@ std::string CopyOfV1Store(const std::string& name) {
   return dir;
 }
 
-std::vector<nlohmann::json> JsonLines(const std::string& text) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -45,9 +39,7 @@ std::string ReadFile(const std::string& path) {
 
 TEST_CASE("A store written before the seeds' rules replays with the new fields at their defaults", "[cli][compat]") {
   std::string dir = CopyOfV1Store("v1-replay");
-  auto replay = Run({EVENTMART_BIN, "replay", "--data-dir", dir});
-  REQUIRE(replay.exit_code == 0);
-  auto events = JsonLines(replay.out);
+  auto events = JsonLines(RunOk({EVENTMART_BIN, "replay", "--data-dir", dir}).out);
   CHECK(events.size() == 449);
   int coupons = 0, placed = 0;
   for (const auto& e : events) {

@@ -11,6 +11,7 @@
 #include "projections/read_model_store.h"
 
 #include <rocksdb/write_batch.h>
+#include "tests/support/cli_helpers.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -18,13 +19,6 @@ using namespace eventmart;
 using namespace eventmart::testing;
 
 namespace {
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // A small realistic store, made the way an analyst would make one.
 std::string LoadedStore(const std::string& name) {
@@ -39,13 +33,32 @@ std::vector<std::string> Serve(const std::string& dir) {
   return {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--admin-token", "secret"};
 }
 
+// Appends to the stopped store in `dir`, at any version, the stream
+// `make(store)` returns: damage that only a bug or a hand could do.
+template <class Make>
+void AppendBehindItsBack(const std::string& dir, Make make) {
+  auto store = RocksEventStore::Open(dir + "/events");
+  REQUIRE(store);
+  AppendRequest bad;
+  bad.streams.push_back(make(**store));
+  REQUIRE((*store)->Append(bad));
+}
+
+// `verify` on the store in `dir` (with `flags`), which must find something
+// wrong (exit code 1): what it printed.
+std::string VerifyFinds(const std::string& dir, const std::vector<std::string>& flags = {}) {
+  std::vector<std::string> argv = {EVENTMART_BIN, "verify", "--data-dir", dir};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  auto found = Run(argv);
+  CHECK(found.exit_code == 1);
+  return found.out;
+}
+
 }  // namespace
 
 TEST_CASE("replay prints every event as a JSON line, and filters", "[cli][replay]") {
   std::string dir = LoadedStore("replay");
-  auto all = Run({EVENTMART_BIN, "replay", "--data-dir", dir});
-  REQUIRE(all.exit_code == 0);
-  auto lines = Lines(all.out);
+  auto lines = Lines(RunOk({EVENTMART_BIN, "replay", "--data-dir", dir}).out);
   auto stats = nlohmann::json::parse(Run({EVENTMART_BIN, "stats", "--data-dir", dir, "--json"}).out);
   REQUIRE(lines.size() == stats["events"].get<std::size_t>());
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -130,11 +143,9 @@ TEST_CASE("rebuild refuses a live store, then rebuilds to the same answers", "[c
     REQUIRE(server.Wait() == 0);
   }
   CHECK(Run({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "nope"}).exit_code == 2);
-  auto rebuilt = Run({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "all"});
-  REQUIRE(rebuilt.exit_code == 0);
+  auto rebuilt = RunOk({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "all"});
   CHECK(rebuilt.out.find("rebuilt 6 projection(s)") != std::string::npos);
-  auto one = Run({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "orders"});
-  REQUIRE(one.exit_code == 0);
+  RunOk({EVENTMART_BIN, "rebuild", "--data-dir", dir, "--projection", "orders"});
   // Every key of every read model equals a fold through the live projector's path.
   auto verified = Run({EVENTMART_BIN, "verify", "--data-dir", dir});
   INFO(verified.out << verified.err);
@@ -154,39 +165,29 @@ TEST_CASE("verify passes a sound store and finds damage done on purpose", "[cli]
   CHECK(clean.out.find(" 0 violations, 0 read-model differences") != std::string::npos);
 
   SECTION("a charge that breaks the balance limit") {
-    {
-      auto store = RocksEventStore::Open(dir + "/events");
-      REQUIRE(store);
-      AppendRequest bad;
-      bad.streams.push_back({"account-1", ExpectedVersion::Any(),
-                             {EncodeEvent(PointsCharged{.user_id = 1, .amount = 5, .balance_after = 99'999'999}, {})}});
-      REQUIRE((*store)->Append(bad));
-    }
-    auto found = Run({EVENTMART_BIN, "verify", "--data-dir", dir, "--skip-read-models"});
-    CHECK(found.exit_code == 1);
-    CHECK(found.out.find("stream account-1") != std::string::npos);
-    CHECK(found.out.find("over the limit") != std::string::npos);
+    AppendBehindItsBack(dir, [](const EventStore&) {
+      return StreamAppend{"account-1", ExpectedVersion::Any(),
+                          {EncodeEvent(PointsCharged{.user_id = 1, .amount = 5, .balance_after = 99'999'999}, {})}};
+    });
+    auto found = VerifyFinds(dir, {"--skip-read-models"});
+    CHECK(found.find("stream account-1") != std::string::npos);
+    CHECK(found.find("over the limit") != std::string::npos);
   }
   SECTION("a coupon issued beyond its quantity and twice to one user") {
-    {
-      auto store = RocksEventStore::Open(dir + "/events");
-      REQUIRE(store);
-      auto coupon = (*store)->ReadStream("coupon-1", 1, 1);
+    AppendBehindItsBack(dir, [](const EventStore& store) {
+      auto coupon = store.ReadStream("coupon-1", 1, 1);
       REQUIRE(coupon);
       const EventRecord& record = coupon->front().record;
       auto created = std::get<CouponCreated>(DecodeEvent(record.type, record.schema_version, record.body).value());
-      AppendRequest bad;
       StreamAppend append{"coupon-1", ExpectedVersion::Any(), {}};
       for (Quantity i = 0; i <= created.total_quantity; ++i) {
         append.events.push_back(EncodeEvent(CouponIssued{.coupon_id = 1, .user_id = 2, .user_coupon_id = 900000 + i}, {}));
       }
-      bad.streams.push_back(std::move(append));
-      REQUIRE((*store)->Append(bad));
-    }
-    auto found = Run({EVENTMART_BIN, "verify", "--data-dir", dir, "--skip-read-models"});
-    CHECK(found.exit_code == 1);
-    CHECK(found.out.find("stream coupon-1: coupon 1 issued twice to user 2") != std::string::npos);
-    CHECK(found.out.find("beyond its quantity") != std::string::npos);
+      return append;
+    });
+    auto found = VerifyFinds(dir, {"--skip-read-models"});
+    CHECK(found.find("stream coupon-1: coupon 1 issued twice to user 2") != std::string::npos);
+    CHECK(found.find("beyond its quantity") != std::string::npos);
   }
   SECTION("a read model that no longer matches the log") {
     REQUIRE(Run({EVENTMART_BIN, "rebuild", "--data-dir", dir}).exit_code == 0);
@@ -202,9 +203,7 @@ TEST_CASE("verify passes a sound store and finds damage done on purpose", "[cli]
       REQUIRE((*views)->Write(batch));
       REQUIRE((*views)->Flush());
     }
-    auto found = Run({EVENTMART_BIN, "verify", "--data-dir", dir});
-    CHECK(found.exit_code == 1);
-    CHECK(found.out.find("differs from a fresh fold") != std::string::npos);
+    CHECK(VerifyFinds(dir).find("differs from a fresh fold") != std::string::npos);
   }
 }
 
@@ -258,9 +257,7 @@ TEST_CASE("A replay larger than one chunk runs on two cores and keeps position o
   auto stats = nlohmann::json::parse(Run({EVENTMART_BIN, "stats", "--data-dir", dir, "--json"}).out);
   std::size_t events = stats["events"];
   REQUIRE(events > 2 * 65536);  // at least three chunks for the two workers
-  auto all = Run({EVENTMART_BIN, "replay", "--data-dir", dir});
-  REQUIRE(all.exit_code == 0);
-  auto lines = Lines(all.out);
+  auto lines = Lines(RunOk({EVENTMART_BIN, "replay", "--data-dir", dir}).out);
   REQUIRE(lines.size() == events);
   std::size_t out_of_order = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -31,25 +31,32 @@ SCENARIO("Restocking adds to one option, within the stock limit", "[domain][cata
   CHECK(DecideRestock(option, 1, 9, kMaxStock).error().code == DomainErrc::kInvalidRequest);
 }
 
+namespace {
+
+// Issues coupon 1 to `user` (as user coupon `held`, at time 5) and folds
+// the issue into `coupon`; the decision must succeed.
+CouponIssued IssuedAndFolded(CouponState& coupon, UserId user, UserCouponId held) {
+  auto issued = DecideIssueCoupon(coupon, 1, user, held, 5);
+  REQUIRE(issued);
+  Evolve(coupon, *issued);
+  return *issued;
+}
+
+}  // namespace
+
 SCENARIO("A coupon is issued first come first served", "[domain][coupon]") {
   CouponState coupon;
   Evolve(coupon, CouponCreated{.coupon_id = 1, .name = "c", .discount_type = DiscountType::kFixed, .discount_value = 1000,
                               .total_quantity = 2, .expires_at_ms = 0});
   GIVEN("a coupon with two left") {
-    auto first = DecideIssueCoupon(coupon, 1, 10, 100, 5);
-    REQUIRE(first);
-    CHECK(first->remaining_after == 1);
-    Evolve(coupon, *first);
+    CHECK(IssuedAndFolded(coupon, 10, 100).remaining_after == 1);
     WHEN("the same user asks again") {
       THEN("they learn they hold it") {
         CHECK(DecideIssueCoupon(coupon, 1, 10, 101, 5).error().code == DomainErrc::kCouponAlreadyIssued);
       }
     }
     WHEN("two more users ask") {
-      auto second = DecideIssueCoupon(coupon, 1, 11, 101, 5);
-      REQUIRE(second);
-      CHECK(second->remaining_after == 0);
-      Evolve(coupon, *second);
+      CHECK(IssuedAndFolded(coupon, 11, 101).remaining_after == 0);
       THEN("the third finds it sold out, and a holder still hears 'already issued'") {
         CHECK(DecideIssueCoupon(coupon, 1, 12, 102, 5).error().code == DomainErrc::kCouponSoldOut);
         CHECK(DecideIssueCoupon(coupon, 1, 11, 102, 5).error().code == DomainErrc::kCouponAlreadyIssued);

@@ -134,9 +134,7 @@ TEMPLATE_TEST_CASE("Two appends with one command id in one group write once", "[
   std::vector<std::thread> threads;
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] {
-      auto request = OneStream("account-1", ExpectedVersion::Any(), {"charged"});
-      request.command_id = "same";
-      auto r = store->Append(request);
+      auto r = store->Append(OneCommand("same"));
       REQUIRE(r);
       (r->duplicate ? repeats : fresh)++;
     });
@@ -219,9 +217,7 @@ TEMPLATE_TEST_CASE("Bad append requests are refused whole", "[eventstore]", InMe
 TEMPLATE_TEST_CASE("A command id makes an append idempotent, with its stored payload", "[eventstore][idempotency]",
                    InMemoryStore, RocksStore) {
   auto store = TestType::Open("command-id-contract");
-  auto request = OneStream("account-1", ExpectedVersion::Any(), {"charged"});
-  request.command_id = "cmd-1";
-  request.command_payload = "the first answer";
+  auto request = OneCommand("cmd-1", "the first answer");
   auto r = store->Append(request);
   REQUIRE(r);
   CHECK_FALSE(r->duplicate);

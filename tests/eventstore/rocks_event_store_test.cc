@@ -29,9 +29,7 @@ TEST_CASE("A command id makes an append idempotent, also after reopening", "[eve
   AppendResult first;
   {
     auto store = OpenStore(dir);
-    auto request = OneStream("account-1", ExpectedVersion::Any(), {"charged"});
-    request.command_id = "cmd-1";
-    request.command_payload = "the first answer";
+    auto request = OneCommand("cmd-1", "the first answer");
     auto r = store->Append(request);
     REQUIRE(r);
     CHECK_FALSE(r->duplicate);
@@ -44,9 +42,7 @@ TEST_CASE("A command id makes an append idempotent, also after reopening", "[eve
     CHECK(store->LastPosition() == 1);
   }
   auto store = OpenStore(dir);
-  auto request = OneStream("account-1", ExpectedVersion::Any(), {"charged"});
-  request.command_id = "cmd-1";
-  auto r = store->Append(request);
+  auto r = store->Append(OneCommand("cmd-1"));
   REQUIRE(r);
   CHECK(r->duplicate);
   CHECK(r->last_position == first.last_position);

@@ -8,11 +8,13 @@
 using namespace eventmart;
 using namespace eventmart::testing;
 
-SCENARIO("A user's balance and history follow their charges and payments", "[projections][balances]") {
-  BalanceProjection projection;
-  FoldHarness given(projection);
-  BalanceQueries q(given.Reader());
+namespace {
 
+using BalanceScenario = ProjectionScenario<BalanceProjection, BalanceQueries>;
+
+}  // namespace
+
+SCENARIO_METHOD(BalanceScenario, "A user's balance and history follow their charges and payments", "[projections][balances]") {
   GIVEN("a user who signed up") {
     REQUIRE(given.Fold({UserRegistered{.user_id = 7, .name = "kim"}}));
 
@@ -60,11 +62,8 @@ SCENARIO("A user's balance and history follow their charges and payments", "[pro
   }
 }
 
-SCENARIO("A damaged balance or history record is an error, never an unknown user or a gap",
-         "[projections][balances]") {
-  BalanceProjection projection;
-  FoldHarness given(projection);
-  BalanceQueries q(given.Reader());
+SCENARIO_METHOD(BalanceScenario, "A damaged balance or history record is an error, never an unknown user or a gap",
+                "[projections][balances]") {
   GIVEN("a user with one charge") {
     REQUIRE(given.Fold({UserRegistered{.user_id = 7, .name = "kim"},
                         PointsCharged{.user_id = 7, .amount = 10, .balance_after = 10}}));
@@ -72,10 +71,7 @@ SCENARIO("A damaged balance or history record is an error, never an unknown user
     WHEN("the stored balance is not 8 bytes") {
       given.Damage(keys::Tagged('b', 7), "abc");
       THEN("the balance query fails with kCorruption, naming the key") {
-        auto balance = q.Balance(7);
-        REQUIRE_FALSE(balance);
-        CHECK(balance.error().code == ReadModelErrc::kCorruption);
-        CHECK(balance.error().detail.find("balances/b") != std::string::npos);
+        CheckCorruptionNaming(q.Balance(7), "balances/b");
       }
     }
     WHEN("a stored history entry does not decode") {

@@ -11,19 +11,20 @@ using namespace eventmart::testing;
 namespace {
 
 ProductCreated Mug() {
-  return ProductCreated{.product_id = 1, .name = "Mug",
-                        .options = {{.option_id = 11, .name = "red", .price = 100, .stock = 10},
-                                    {.option_id = 12, .name = "blue", .price = 200, .stock = 10}}};
+  return ProductWithTwoOptions("Mug", {.name = "red", .price = 100, .stock = 10}, {.name = "blue", .price = 200, .stock = 10});
 }
+
+// Carts read names and prices from the catalog: both are folded.
+struct CartScenario {
+  CartProjection carts;
+  CatalogProjection catalog;
+  FoldHarness given{std::vector<Projection*>{&carts, &catalog}};
+  CartQueries q{given.Reader(CartProjection::kName), given.Reader(CatalogProjection::kName)};
+};
 
 }  // namespace
 
-SCENARIO("A cart shows its lines with the catalog's names and current prices", "[projections][carts]") {
-  CartProjection carts;
-  CatalogProjection catalog;
-  FoldHarness given({&carts, &catalog});
-  CartQueries q(given.Reader(CartProjection::kName), given.Reader(CatalogProjection::kName));
-
+SCENARIO_METHOD(CartScenario, "A cart shows its lines with the catalog's names and current prices", "[projections][carts]") {
   GIVEN("a product with two options") {
     REQUIRE(given.Fold({Mug()}));
     THEN("a user who added nothing has an empty cart") {
@@ -72,11 +73,7 @@ SCENARIO("A cart shows its lines with the catalog's names and current prices", "
   }
 }
 
-SCENARIO("A damaged cart line, or a damaged product behind it, fails the cart", "[projections][carts]") {
-  CartProjection carts;
-  CatalogProjection catalog;
-  FoldHarness given({&carts, &catalog});
-  CartQueries q(given.Reader(CartProjection::kName), given.Reader(CatalogProjection::kName));
+SCENARIO_METHOD(CartScenario, "A damaged cart line, or a damaged product behind it, fails the cart", "[projections][carts]") {
   GIVEN("a cart with one line") {
     REQUIRE(given.Fold({Mug(), CartItemAdded{.user_id = 7, .product_id = 1, .option_id = 11, .quantity = 1,
                                              .quantity_after = 1}}));

@@ -10,10 +10,10 @@ using namespace eventmart::testing;
 
 namespace {
 
+using CatalogScenario = ProjectionScenario<CatalogProjection, CatalogQueries>;
+
 ProductCreated Shirt() {
-  return ProductCreated{.product_id = 1, .name = "Shirt",
-                        .options = {{.option_id = 11, .name = "S", .price = 100, .stock = 10},
-                                    {.option_id = 12, .name = "M", .price = 120, .stock = 5}}};
+  return ProductWithTwoOptions("Shirt", {.name = "S", .price = 100, .stock = 10}, {.name = "M", .price = 120, .stock = 5});
 }
 
 ProductCreated OneOption(ProductId id, Quantity stock) {
@@ -23,17 +23,12 @@ ProductCreated OneOption(ProductId id, Quantity stock) {
 
 }  // namespace
 
-SCENARIO("The catalog shows products with their options' current stock", "[projections][catalog]") {
-  CatalogProjection projection;
-  FoldHarness given(projection);
-  CatalogQueries q(given.Reader());
-
+SCENARIO_METHOD(CatalogScenario, "The catalog shows products with their options' current stock", "[projections][catalog]") {
   GIVEN("a product with two options") {
     REQUIRE(given.Fold({Shirt()}));
 
     THEN("it is found with its options and the stock they were created with") {
-      auto product = q.FindProduct(1).value();
-      REQUIRE(product);
+      auto product = Found(q.FindProduct(1));
       CHECK(product->name == "Shirt");
       REQUIRE(product->options.size() == 2);
       CHECK(product->options[0].name == "S");
@@ -54,8 +49,7 @@ SCENARIO("The catalog shows products with their options' current stock", "[proje
                           StockReleased{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 1, .stock_after = 7},
                           StockRestocked{.product_id = 1, .option_id = 12, .quantity = 3, .stock_after = 8}}));
       THEN("each option shows the stock after the last change") {
-        auto product = q.FindProduct(1).value();
-        REQUIRE(product);
+        auto product = Found(q.FindProduct(1));
         CHECK(product->options[0].stock == 7);
         CHECK(product->options[1].stock == 8);
       }
@@ -90,10 +84,7 @@ SCENARIO("The catalog shows products with their options' current stock", "[proje
   }
 }
 
-SCENARIO("A damaged catalog record is an error, never a missing product", "[projections][catalog]") {
-  CatalogProjection projection;
-  FoldHarness given(projection);
-  CatalogQueries q(given.Reader());
+SCENARIO_METHOD(CatalogScenario, "A damaged catalog record is an error, never a missing product", "[projections][catalog]") {
   GIVEN("a product whose stock has moved") {
     REQUIRE(given.Fold({Shirt(), StockReserved{.product_id = 1, .option_id = 11, .order_id = 5, .quantity = 1,
                                                .stock_after = 9}}));
@@ -108,10 +99,7 @@ SCENARIO("A damaged catalog record is an error, never a missing product", "[proj
     WHEN("an option's stock record is not 8 bytes") {
       given.Damage(keys::Tagged('s', 11), "12");
       THEN("finding the product fails, rather than showing the stock it was created with") {
-        auto found = q.FindProduct(1);
-        REQUIRE_FALSE(found);
-        CHECK(found.error().code == ReadModelErrc::kCorruption);
-        CHECK(found.error().detail.find("catalog/s") != std::string::npos);
+        CheckCorruptionNaming(q.FindProduct(1), "catalog/s");
       }
     }
     WHEN("an option's product record is not 8 bytes") {
@@ -121,11 +109,7 @@ SCENARIO("A damaged catalog record is an error, never a missing product", "[proj
   }
 }
 
-SCENARIO("Stopped products answer by id with their status and are left out of the list", "[projections][catalog]") {
-  CatalogProjection projection;
-  FoldHarness given(projection);
-  CatalogQueries q(given.Reader());
-
+SCENARIO_METHOD(CatalogScenario, "Stopped products answer by id with their status and are left out of the list", "[projections][catalog]") {
   GIVEN("three products on sale, the second one stopped") {
     REQUIRE(given.Fold({OneOption(1, 5), OneOption(2, 5), OneOption(3, 0),
                         ProductStatusChanged{.product_id = 2, .status = ProductStatus::kStopped, .at_ms = 1}}));

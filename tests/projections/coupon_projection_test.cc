@@ -10,6 +10,8 @@ using namespace eventmart::testing;
 
 namespace {
 
+using CouponScenario = ProjectionScenario<CouponProjection, CouponQueries>;
+
 constexpr TimeMs kExpiresAt = 2'000'000'000'000;
 
 CouponCreated TenOff() {
@@ -30,16 +32,11 @@ std::vector<UserCouponView> Held(const CouponQueries& q, UserId user, bool all, 
 
 }  // namespace
 
-SCENARIO("Coupons show what is left of them, and each user's coupons their status", "[projections][coupons]") {
-  CouponProjection projection;
-  FoldHarness given(projection);
-  CouponQueries q(given.Reader());
-
+SCENARIO_METHOD(CouponScenario, "Coupons show what is left of them, and each user's coupons their status", "[projections][coupons]") {
   GIVEN("a coupon of quantity 2") {
     REQUIRE(given.Fold({TenOff()}));
     THEN("it is found whole") {
-      auto coupon = q.FindCoupon(3).value();
-      REQUIRE(coupon);
+      auto coupon = Found(q.FindCoupon(3));
       CHECK(coupon->name == "10 off");
       CHECK(coupon->type == DiscountType::kFixed);
       CHECK(coupon->value == 10);
@@ -92,10 +89,7 @@ SCENARIO("Coupons show what is left of them, and each user's coupons their statu
   }
 }
 
-SCENARIO("A damaged coupon record stops the fold and the query, instead of being skipped", "[projections][coupons]") {
-  CouponProjection projection;
-  FoldHarness given(projection);
-  CouponQueries q(given.Reader());
+SCENARIO_METHOD(CouponScenario, "A damaged coupon record stops the fold and the query, instead of being skipped", "[projections][coupons]") {
   GIVEN("a coupon issued to a user") {
     REQUIRE(given.Fold({TenOff(), IssuedTo(7, 70, 1)}));
 
@@ -106,10 +100,7 @@ SCENARIO("A damaged coupon record stops the fold and the query, instead of being
         CHECK(ErrorOf(q.HeldBy(7, true, 1'000)) == ReadModelErrc::kCorruption);
       }
       THEN("folding the next issue fails, naming the key") {
-        auto folded = given.Fold({IssuedTo(8, 80, 0)});
-        REQUIRE_FALSE(folded);
-        CHECK(folded.error().code == ReadModelErrc::kCorruption);
-        CHECK(folded.error().detail.find("coupons/c") != std::string::npos);
+        CheckCorruptionNaming(given.Fold({IssuedTo(8, 80, 0)}), "coupons/c");
         AND_THEN("nothing of that batch was written") { CHECK(Held(q, 8, true).empty()); }
       }
     }
@@ -138,11 +129,7 @@ SCENARIO("A damaged coupon record stops the fold and the query, instead of being
   }
 }
 
-SCENARIO("Coupons show their issuance window, pause and products", "[projections][coupons]") {
-  CouponProjection projection;
-  FoldHarness given(projection);
-  CouponQueries q(given.Reader());
-
+SCENARIO_METHOD(CouponScenario, "Coupons show their issuance window, pause and products", "[projections][coupons]") {
   GIVEN("a coupon with a window, bound to two products, issued once") {
     CouponCreated created = TenOff();
     created.issue_from_ms = 5'000;
@@ -151,8 +138,7 @@ SCENARIO("Coupons show their issuance window, pause and products", "[projections
     REQUIRE(given.Fold({created, IssuedTo(1, 100, 1)}));
 
     THEN("the coupon and the user's coupon show them") {
-      auto coupon = q.FindCoupon(3).value();
-      REQUIRE(coupon);
+      auto coupon = Found(q.FindCoupon(3));
       CHECK(coupon->issue_from_ms == 5'000);
       CHECK(coupon->issue_until_ms == 9'000);
       CHECK_FALSE(coupon->paused);

@@ -11,6 +11,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,41 @@ class FoldHarness {
 template <class T>
 std::error_code ErrorOf(const Result<T>& result) {
   return result ? std::error_code() : result.error().code;
+}
+
+// Then a find found something: what it found (a failed read, or nothing
+// found, fails the test).
+template <class T>
+std::optional<T> Found(const Result<std::optional<T>>& result) {
+  REQUIRE(result);
+  REQUIRE(*result);
+  return *result;
+}
+
+// Then `result` failed as a damaged record fails: kCorruption, with the
+// damaged key (`key`, e.g. "orders/o") named in its detail.
+template <class T>
+void CheckCorruptionNaming(const Result<T>& result, std::string_view key) {
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ReadModelErrc::kCorruption);
+  CHECK(result.error().detail.find(key) != std::string::npos);
+}
+
+// The setting most projection scenarios start from: the projection, a
+// harness folding into it (`given`) and the queries over its read model
+// (`q`). For SCENARIO_METHOD, so that a scenario opens at its GIVEN.
+template <class P, class Q>
+struct ProjectionScenario {
+  P projection;
+  FoldHarness given{projection};
+  Q q{given.Reader()};
+};
+
+// A product (id 1) with two options, given their ids 11 and 12.
+inline ProductCreated ProductWithTwoOptions(std::string name, ProductOption first, ProductOption second) {
+  first.option_id = 11;
+  second.option_id = 12;
+  return ProductCreated{.product_id = 1, .name = std::move(name), .options = {std::move(first), std::move(second)}};
 }
 
 }  // namespace eventmart::testing

@@ -10,6 +10,8 @@ using namespace eventmart::testing;
 
 namespace {
 
+using OrderScenario = ProjectionScenario<OrderProjection, OrderQueries>;
+
 OrderPlaced Placed(OrderId id, UserId user = 7) {
   return OrderPlaced{.order_id = id, .user_id = user,
                      .lines = {{.product_id = 1, .option_id = 11, .quantity = 2, .unit_price = 100}},
@@ -26,16 +28,11 @@ OrderPaid Paid(const OrderPlaced& o, TimeMs at) {
 
 }  // namespace
 
-SCENARIO("Orders show their lines, amounts and latest status", "[projections][orders]") {
-  OrderProjection projection;
-  FoldHarness given(projection);
-  OrderQueries q(given.Reader());
-
+SCENARIO_METHOD(OrderScenario, "Orders show their lines, amounts and latest status", "[projections][orders]") {
   GIVEN("a placed order") {
     REQUIRE(given.Fold({Placed(5)}));
     THEN("it is found, not paid, with everything it was placed with") {
-      auto order = q.Find(5).value();
-      REQUIRE(order);
+      auto order = Found(q.Find(5));
       CHECK(order->order_id == 5);
       CHECK(order->user_id == 7);
       CHECK(order->status == OrderStatus::kNotPaid);
@@ -97,19 +94,13 @@ SCENARIO("Orders show their lines, amounts and latest status", "[projections][or
   }
 }
 
-SCENARIO("A damaged order record stops the fold and the query, instead of being skipped", "[projections][orders]") {
-  OrderProjection projection;
-  FoldHarness given(projection);
-  OrderQueries q(given.Reader());
+SCENARIO_METHOD(OrderScenario, "A damaged order record stops the fold and the query, instead of being skipped", "[projections][orders]") {
   GIVEN("a placed order whose record no longer decodes") {
     REQUIRE(given.Fold({Placed(5)}));
     given.Damage(keys::Tagged('o', 5), "\x01");
 
     THEN("finding it fails with kCorruption, naming the key") {
-      auto found = q.Find(5);
-      REQUIRE_FALSE(found);
-      CHECK(found.error().code == ReadModelErrc::kCorruption);
-      CHECK(found.error().detail.find("orders/o") != std::string::npos);
+      CheckCorruptionNaming(q.Find(5), "orders/o");
     }
     THEN("the user's list fails, rather than leaving it out") {
       CHECK(ErrorOf(q.ByUser(7, 10, 0)) == ReadModelErrc::kCorruption);

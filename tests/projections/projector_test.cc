@@ -34,25 +34,51 @@ Result<Reply> RunCommand(CommandProcessor& p, Command c) {
   return f.get();
 }
 
+// The event store in `dir`/events.
+std::unique_ptr<RocksEventStore> OpenLog(const std::string& dir) {
+  auto store = RocksEventStore::Open(dir + "/events");
+  REQUIRE(store);
+  return std::move(*store);
+}
+
+// Given: a log in `dir`/events, written by a started command processor
+// whose clock stands at `now_ms`.
+struct GivenLog {
+  GivenLog(const std::string& dir, TimeMs now_ms)
+      : store(OpenLog(dir)), clock(now_ms), processor(*store, clock, {}) {
+    REQUIRE(processor.Start());
+  }
+  // `n` users sign up.
+  void RegisterUsers(int n) {
+    for (int i = 0; i < n; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
+  }
+
+  std::unique_ptr<RocksEventStore> store;
+  ManualClock clock;
+  CommandProcessor processor;
+};
+
+// The read-model store in `dir`/views.
+std::unique_ptr<ReadModelStore> OpenViews(const std::string& dir) {
+  auto views = ReadModelStore::Open(dir + "/views");
+  REQUIRE(views);
+  return std::move(*views);
+}
+
 }  // namespace
 
 TEST_CASE("The balance projection follows the log and pages history", "[projections]") {
   std::string dir = TempDir("projector");
-  auto store = RocksEventStore::Open(dir + "/events");
-  REQUIRE(store);
-  auto views = ReadModelStore::Open(dir + "/views");
-  REQUIRE(views);
-  ManualClock clock(1'700'000'000'000);
-  CommandProcessor processor(**store, clock, {});
-  REQUIRE(processor.Start());
-  Projector projector(**store, **views, Balances());
+  GivenLog log(dir, 1'700'000'000'000);
+  auto views = OpenViews(dir);
+  Projector projector(*log.store, *views, Balances());
   REQUIRE(projector.Start());
 
-  auto kim = std::get<UserReply>(*RunCommand(processor, RegisterUser{"kim"})).user_id;
-  for (int i = 1; i <= 25; ++i) REQUIRE(RunCommand(processor, ChargePoints{kim, i}));
-  REQUIRE(projector.WaitFor((*store)->LastPosition(), std::chrono::seconds(10)));
+  auto kim = std::get<UserReply>(*RunCommand(log.processor, RegisterUser{"kim"})).user_id;
+  for (int i = 1; i <= 25; ++i) REQUIRE(RunCommand(log.processor, ChargePoints{kim, i}));
+  REQUIRE(projector.WaitFor(log.store->LastPosition(), std::chrono::seconds(10)));
 
-  BalanceQueries q((*views)->Reader(BalanceProjection::kName));
+  BalanceQueries q(views->Reader(BalanceProjection::kName));
   CHECK(q.UserName(kim).value() == "kim");
   CHECK(q.Balance(kim).value() == 25 * 26 / 2);
   CHECK_FALSE(q.Balance(kim + 1).value());
@@ -70,16 +96,16 @@ TEST_CASE("The balance projection follows the log and pages history", "[projecti
 
   SECTION("a dropped read model rebuilds to the same answers") {
     projector.Stop();
-    REQUIRE((*views)->DropPrefix("balances/"));
+    REQUIRE(views->DropPrefix("balances/"));
     auto batch_checkpoint = Projector::CheckpointKey("balances");
     rocksdb::WriteBatch reset;
     reset.Delete(batch_checkpoint);
-    REQUIRE((*views)->Write(reset));
+    REQUIRE(views->Write(reset));
     CHECK_FALSE(q.Balance(kim).value());
-    Projector rebuilt(**store, **views, Balances());
+    Projector rebuilt(*log.store, *views, Balances());
     auto caught = rebuilt.CatchUp();
     REQUIRE(caught);
-    CHECK(*caught == (*store)->LastPosition());
+    CHECK(*caught == log.store->LastPosition());
     CHECK(q.Balance(kim).value() == 325);
     CHECK(q.History(kim, 100, 0).value().items.size() == 25);
   }
@@ -111,75 +137,65 @@ std::vector<std::unique_ptr<Projection>> Counting(int* applied, std::uint32_t fo
   return out;
 }
 
+// A projector of one counting projection (its read model in `format`),
+// started on `log` and `views`: how many events it applied, where it stands.
+struct CountingRun {
+  int applied = 0;
+  GlobalPosition position = 0;
+};
+CountingRun StartCounting(EventStore& log, ReadModelStore& views, std::uint32_t format = 1) {
+  int applied = 0;
+  Projector projector(log, views, Counting(&applied, format));
+  REQUIRE(projector.Start());
+  return {applied, projector.position()};
+}
+
 }  // namespace
 
 TEST_CASE("A restarted projector resumes at its checkpoint: no event twice, none skipped", "[projections]") {
   std::string dir = TempDir("projector-resume");
-  auto store = RocksEventStore::Open(dir + "/events");
-  REQUIRE(store);
-  ManualClock clock(1);
-  CommandProcessor processor(**store, clock, {});
-  REQUIRE(processor.Start());
-  for (int i = 0; i < 5; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
-  int first_run = 0;
+  GivenLog log(dir, 1);
+  log.RegisterUsers(5);
   {
-    auto views = ReadModelStore::Open(dir + "/views");
-    REQUIRE(views);
-    Projector projector(**store, **views, Counting(&first_run));
-    REQUIRE(projector.Start());
-    CHECK(first_run == 5);
+    auto views = OpenViews(dir);
+    CHECK(StartCounting(*log.store, *views).applied == 5);
   }
-  for (int i = 0; i < 3; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
-  int second_run = 0;
-  auto views = ReadModelStore::Open(dir + "/views");
-  REQUIRE(views);
-  Projector projector(**store, **views, Counting(&second_run));
-  REQUIRE(projector.Start());
-  CHECK(second_run == 3);
-  CHECK(projector.position() == 8);
+  log.RegisterUsers(3);
+  auto views = OpenViews(dir);
+  auto second_run = StartCounting(*log.store, *views);
+  CHECK(second_run.applied == 3);
+  CHECK(second_run.position == 8);
 }
 
 TEST_CASE("A read model stored in another format or with none is rebuilt from the log at start", "[projections]") {
   std::string dir = TempDir("projector-format");
-  auto store = RocksEventStore::Open(dir + "/events");
-  REQUIRE(store);
-  ManualClock clock(1);
-  CommandProcessor processor(**store, clock, {});
-  REQUIRE(processor.Start());
-  for (int i = 0; i < 5; ++i) REQUIRE(RunCommand(processor, RegisterUser{"u"}));
-  auto views = ReadModelStore::Open(dir + "/views");
-  REQUIRE(views);
+  GivenLog log(dir, 1);
+  log.RegisterUsers(5);
+  auto views = OpenViews(dir);
   auto run = [&](std::uint32_t format) {
-    int applied = 0;
-    Projector projector(**store, **views, Counting(&applied, format));
-    REQUIRE(projector.Start());
-    CHECK(projector.position() == 5);
-    return applied;
+    auto started = StartCounting(*log.store, *views, format);
+    CHECK(started.position == 5);
+    return started.applied;
   };
   CHECK(run(1) == 5);  // fresh: folded once, its format recorded
-  CHECK(StoredFormat(**views, "counting").value() == 1);
+  CHECK(StoredFormat(*views, "counting").value() == 1);
   CHECK(run(1) == 0);  // same format: resumes at its checkpoint
   CHECK(run(2) == 5);  // another format: dropped and folded again
-  CHECK(StoredFormat(**views, "counting").value() == 2);
+  CHECK(StoredFormat(*views, "counting").value() == 2);
   CHECK(run(2) == 0);
   // A build from before formats were recorded left a checkpoint and no format.
   rocksdb::WriteBatch forget;
   forget.Delete(FormatKey("counting"));
-  REQUIRE((*views)->Write(forget));
+  REQUIRE(views->Write(forget));
   CHECK(run(2) == 5);
-  CHECK((*views)->Reader("counting").Get("n").value() == "5");  // started over, not counted on from 5
+  CHECK(views->Reader("counting").Get("n").value() == "5");  // started over, not counted on from 5
 }
 
 TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projections]") {
   std::string dir = TempDir("projector-wait");
-  auto store = RocksEventStore::Open(dir + "/events");
-  auto views = ReadModelStore::Open(dir + "/views");
-  REQUIRE(store);
-  REQUIRE(views);
-  ManualClock clock(1);
-  CommandProcessor processor(**store, clock, {});
-  REQUIRE(processor.Start());
-  Projector projector(**store, **views, Balances());
+  GivenLog log(dir, 1);
+  auto views = OpenViews(dir);
+  Projector projector(*log.store, *views, Balances());
   REQUIRE(projector.Start());
 
   std::promise<bool> now;
@@ -190,7 +206,7 @@ TEST_CASE("WhenReached answers at once, later, or at the deadline", "[projection
   auto later_f = later.get_future();
   projector.WhenReached(1, std::chrono::steady_clock::now() + std::chrono::seconds(10),
                         [&](bool ok) { later.set_value(ok); });
-  REQUIRE(RunCommand(processor, RegisterUser{"kim"}));
+  REQUIRE(RunCommand(log.processor, RegisterUser{"kim"}));
   CHECK(later_f.get());
 
   std::promise<bool> never;

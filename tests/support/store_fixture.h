@@ -22,4 +22,13 @@ inline AppendRequest OneStream(std::string stream, ExpectedVersion expected, std
   return request;
 }
 
+// A charge of account-1 appended under `command_id`, with `payload` stored
+// as the command's answer.
+inline AppendRequest OneCommand(std::string command_id, std::string payload = {}) {
+  auto request = OneStream("account-1", ExpectedVersion::Any(), {"charged"});
+  request.command_id = std::move(command_id);
+  request.command_payload = std::move(payload);
+  return request;
+}
+
 }  // namespace eventmart::testing
