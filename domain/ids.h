@@ -80,32 +80,29 @@ inline std::string_view CategoryOf(std::string_view stream) {
   return stream.substr(0, stream.find('-'));
 }
 
+// A string usable as a template argument (a stream kind's category).
+template <std::size_t N>
+struct FixedString {
+  char text[N];
+  constexpr FixedString(const char (&s)[N]) {  // NOLINT: from a literal, by design
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+  constexpr std::string_view view() const { return {text, N - 1}; }
+};
+
 // The kinds of stream, one per aggregate: each event names its kind
 // (events.h), and so does the state folded from it.
-struct UserStream {
-  static constexpr std::string_view kCategory = "user";
-  using Id = UserId;
+template <FixedString Category, class IdType>
+struct StreamKind {
+  static constexpr std::string_view kCategory = Category.view();
+  using Id = IdType;
 };
-struct AccountStream {
-  static constexpr std::string_view kCategory = "account";
-  using Id = UserId;
-};
-struct ProductStream {
-  static constexpr std::string_view kCategory = "product";
-  using Id = ProductId;
-};
-struct CouponStream {
-  static constexpr std::string_view kCategory = "coupon";
-  using Id = CouponId;
-};
-struct CartStream {
-  static constexpr std::string_view kCategory = "cart";
-  using Id = UserId;
-};
-struct OrderStream {
-  static constexpr std::string_view kCategory = "order";
-  using Id = OrderId;
-};
+using UserStream = StreamKind<"user", UserId>;
+using AccountStream = StreamKind<"account", UserId>;
+using ProductStream = StreamKind<"product", ProductId>;
+using CouponStream = StreamKind<"coupon", CouponId>;
+using CartStream = StreamKind<"cart", UserId>;
+using OrderStream = StreamKind<"order", OrderId>;
 
 }  // namespace eventmart
 

@@ -103,7 +103,7 @@ Result<HistoryPage> BalanceQueries::History(UserId user, std::size_t limit, Glob
     if (key.size() != prefix.size() + 8) return CorruptRecord(reader_.prefix(), key, "history key");
     GlobalPosition position = DecodeFixed64BE(key.data() + prefix.size());
     if (page.items.size() == limit) {
-      page.next_before = page.items.back().position;  // there is at least one more
+      page.next = page.items.back().position;  // there is at least one more
       return false;
     }
     auto entry = DecodeEntry(value, position);

@@ -34,10 +34,7 @@ struct HistoryEntry {
   GlobalPosition position = 0;
 };
 
-struct HistoryPage {
-  std::vector<HistoryEntry> items;
-  GlobalPosition next_before = 0;  // 0 on the last page
-};
+using HistoryPage = Page<HistoryEntry, GlobalPosition>;  // next: the lowest key to go on from
 
 // Reads of the balances read model. Each fails (ReadModelErrc) when the
 // store fails a read or holds a record it cannot decode; unknown is nullopt.

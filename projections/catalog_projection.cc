@@ -112,7 +112,7 @@ Result<ProductPage> CatalogQueries::List(ProductId after, std::size_t limit, boo
     if (!view) return Fail(view.error());
     if (!include_sold_out && view->TotalStock() == 0) return true;
     if (page.items.size() == limit) {
-      page.next_after = page.items.back().product_id;
+      page.next = page.items.back().product_id;
       return false;
     }
     page.items.push_back(std::move(*view));

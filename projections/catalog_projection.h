@@ -28,10 +28,7 @@ class CatalogProjection final
   std::uint32_t format_version() const override { return 2; }
 };
 
-struct ProductPage {
-  std::vector<ProductView> items;
-  ProductId next_after = 0;  // 0 on the last page
-};
+using ProductPage = Page<ProductView, ProductId>;  // next: the highest key to go on from
 
 // Each query fails (ReadModelErrc) when a read fails or a stored record
 // cannot be decoded; an unknown id is nullopt.

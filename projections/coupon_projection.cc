@@ -148,7 +148,7 @@ Result<CouponPage> CouponQueries::List(CouponId after, std::size_t limit) const 
     auto record = DecodeFields<CouponRecord>(value);
     if (!record || key.size() != 9) return CorruptRecord(reader_.prefix(), key, "coupon record");
     if (page.items.size() == limit) {
-      page.next_after = page.items.back().coupon_id;
+      page.next = page.items.back().coupon_id;
       return false;
     }
     auto view = ToView(keys::IdAt(key, 1), *record);

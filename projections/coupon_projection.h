@@ -25,10 +25,7 @@ class CouponProjection final
   std::uint32_t format_version() const override { return 2; }
 };
 
-struct CouponPage {
-  std::vector<CouponView> items;
-  CouponId next_after = 0;  // 0 on the last page
-};
+using CouponPage = Page<CouponView, CouponId>;  // next: the highest key to go on from
 
 // Each query fails (ReadModelErrc) when a read fails or a stored record
 // cannot be decoded; an unknown id is nullopt.

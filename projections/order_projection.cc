@@ -73,7 +73,7 @@ Result<OrderPage> OrderQueries::ByUser(UserId user, std::size_t limit, OrderId b
                               [&](std::string_view key, std::string_view) -> Result<bool> {
     if (key.size() != 17) return CorruptRecord(reader_.prefix(), key, "user's order key");
     if (page.items.size() == limit) {
-      page.next_before = page.items.back().order_id;
+      page.next = page.items.back().order_id;
       return false;
     }
     auto order = Find(keys::IdAt(key, 9));

@@ -20,10 +20,7 @@ class OrderProjection final : public FoldOf<OrderProjection, OrderPlaced, OrderP
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
 };
 
-struct OrderPage {
-  std::vector<OrderView> items;
-  OrderId next_before = 0;  // 0 on the last page
-};
+using OrderPage = Page<OrderView, OrderId>;  // next: the lowest key to go on from
 
 // Each query fails (ReadModelErrc) when a read fails or a stored record
 // cannot be decoded; an unknown id is nullopt.

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "domain/events.h"
 #include "eventstore/event_store.h"
@@ -58,6 +59,14 @@ class FoldOf : public Projection {
  public:
   std::string_view name() const final { return Self::kName; }
   bool Wants(std::string_view type) const final { return IsOneOf<E...>(type); }
+};
+
+// One page of a list that pages by key: the items, and the key to go on
+// from (0 on the last page).
+template <class Item, class Key>
+struct Page {
+  std::vector<Item> items;
+  Key next = 0;
 };
 
 // Makes a fresh instance of a projection by name, for online rebuilds.

@@ -83,7 +83,7 @@ void ListCouponsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
     if (!page) return Fail(page.error());
     Json items = Json::array();
     for (const auto& c : page->items) items.push_back(CouponJson(c));
-    Json next = page->next_after == 0 ? Json(nullptr) : Json(EncodeCursor('c', static_cast<std::uint64_t>(page->next_after)));
+    Json next = page->next == 0 ? Json(nullptr) : Json(EncodeCursor('c', static_cast<std::uint64_t>(page->next)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

@@ -26,7 +26,7 @@ Json RelayJson(const RelayStatus& s, const AckLagPercentiles& lag) {
 Json FeedJson(const FeedStatus& s) {
   return {{"state", Name(s.state)},   {"position", s.position},     {"buffered", s.buffered},
           {"received", s.received},   {"duplicates", s.duplicates}, {"rejected", s.rejected},
-          {"partitions", s.partitions}, {"pauses", s.pauses},        {"kafkaLag", s.kafka_lag},
+          {"partitions", s.partitions}, {"pauses", s.pauses}, {"peakBuffered", s.peak_buffered},        {"kafkaLag", s.kafka_lag},
           {"caughtUp", s.caught_up},
           {"lastError", s.last_error}};
 }

@@ -107,8 +107,8 @@ void ListOrdersRoute(App& app, const HttpRequest& req, const PathParams&, Respon
     if (!page) return Fail(page.error());
     Json items = Json::array();
     for (const auto& o : page->items) items.push_back(OrderJson(o));
-    Json next = page->next_before == 0 ? Json(nullptr)
-                                       : Json(EncodeCursor('o', static_cast<std::uint64_t>(page->next_before)));
+    Json next = page->next == 0 ? Json(nullptr)
+                                       : Json(EncodeCursor('o', static_cast<std::uint64_t>(page->next)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

@@ -64,7 +64,7 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
     if (!page) return Fail(page.error());
     Json items = Json::array();
     for (const auto& e : page->items) items.push_back(HistoryItem(e));
-    Json next = page->next_before == 0 ? Json(nullptr) : Json(EncodeCursor('h', page->next_before));
+    Json next = page->next == 0 ? Json(nullptr) : Json(EncodeCursor('h', page->next));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

@@ -122,8 +122,8 @@ void ListProductsRoute(App& app, const HttpRequest& req, const PathParams&, Resp
     if (!page) return Fail(page.error());
     Json items = Json::array();
     for (const auto& p : page->items) items.push_back(ProductJson(p, /*with_options=*/false));
-    Json next = page->next_after == 0 ? Json(nullptr)
-                                      : Json(EncodeCursor('p', static_cast<std::uint64_t>(page->next_after)));
+    Json next = page->next == 0 ? Json(nullptr)
+                                      : Json(EncodeCursor('p', static_cast<std::uint64_t>(page->next)));
     return JsonResponse(200, {{"items", std::move(items)}, {"nextCursor", std::move(next)}});
   });
 }

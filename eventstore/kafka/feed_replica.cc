@@ -281,6 +281,7 @@ class FeedReplica::Impl {
   // past it, is never "ahead", and so is never left paused.
   void Throttle() {
     std::size_t waiting = buffer_.size();
+    peak_waiting_ = std::max(peak_waiting_, waiting);
     std::vector<RdKafka::TopicPartition*> to_pause, to_resume;
     for (auto& part : parts_) {
       bool ahead = part.newest > buffer_.released() + options_.max_buffered / 2;
@@ -319,6 +320,7 @@ class FeedReplica::Impl {
     status_.rejected = rejected_;
     status_.partitions = parts_.size();
     status_.pauses = paused_;
+    status_.peak_buffered = peak_waiting_;
     status_.kafka_lag = lag;
     status_.caught_up = lag == 0 && buffer_.size() == 0;
   }
@@ -354,6 +356,7 @@ class FeedReplica::Impl {
   std::uint64_t duplicates_ = 0;
   std::uint64_t rejected_ = 0;
   std::uint64_t paused_ = 0;  // times a partition was paused
+  std::size_t peak_waiting_ = 0;  // the most events ever waiting at a throttle check
   std::chrono::steady_clock::time_point last_discovery_{};
   std::chrono::steady_clock::time_point last_warning_{};
 

@@ -52,6 +52,7 @@ struct FeedStatus {
   std::uint64_t rejected = 0;        // ... of which were not event lines
   std::size_t partitions = 0;        // partitions being read
   std::uint64_t pauses = 0;          // times a partition far ahead was paused (memory bound)
+  std::size_t peak_buffered = 0;     // the most events ever waiting (over max_buffered: a pause follows)
   std::int64_t kafka_lag = -1;       // messages on the brokers not yet read; -1 unknown
   bool caught_up = false;            // nothing buffered and nothing left to read
   std::string last_error;

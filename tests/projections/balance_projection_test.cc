@@ -37,7 +37,7 @@ SCENARIO_METHOD(BalanceScenario, "A user's balance and history follow their char
       THEN("the history lists every entry, newest first, with when it happened") {
         auto page = q.History(7, 10, 0).value();
         REQUIRE(page.items.size() == 3);
-        CHECK(page.next_before == 0);
+        CHECK(page.next == 0);
         CHECK(page.items[0].type == HistoryType::kPayment);
         CHECK(page.items[0].amount == 300);
         CHECK(page.items[0].balance_after == 1200);
@@ -51,11 +51,11 @@ SCENARIO_METHOD(BalanceScenario, "A user's balance and history follow their char
       THEN("the history pages by position") {
         auto first = q.History(7, 2, 0).value();
         REQUIRE(first.items.size() == 2);
-        REQUIRE(first.next_before == first.items.back().position);
-        auto second = q.History(7, 2, first.next_before).value();
+        REQUIRE(first.next == first.items.back().position);
+        auto second = q.History(7, 2, first.next).value();
         REQUIRE(second.items.size() == 1);
         CHECK(second.items[0].amount == 1000);
-        CHECK(second.next_before == 0);
+        CHECK(second.next == 0);
       }
       THEN("another user's history is not theirs") { CHECK(q.History(8, 10, 0).value().items.empty()); }
     }

@@ -71,14 +71,14 @@ SCENARIO_METHOD(CatalogScenario, "The catalog shows products with their options'
     REQUIRE(given.Fold({OneOption(1, 3), OneOption(2, 0), OneOption(3, 4)}));
     WHEN("the list is read one at a time") {
       auto first = q.List(0, 1, false).value();
-      auto second = q.List(first.next_after, 1, false).value();
+      auto second = q.List(first.next, 1, false).value();
       THEN("it pages by product id, skipping the sold-out one") {
         REQUIRE(first.items.size() == 1);
         CHECK(first.items[0].product_id == 1);
-        CHECK(first.next_after == 1);
+        CHECK(first.next == 1);
         REQUIRE(second.items.size() == 1);
         CHECK(second.items[0].product_id == 3);
-        CHECK(second.next_after == 0);
+        CHECK(second.next == 0);
       }
     }
   }
@@ -139,11 +139,11 @@ SCENARIO_METHOD(CatalogScenario, "Stopped products answer by id with their statu
     THEN("pages count only what they list") {
       auto first = q.List(0, 1, /*include_sold_out=*/true).value();
       REQUIRE(first.items.size() == 1);
-      CHECK(first.next_after == 1);
-      auto second = q.List(first.next_after, 1, /*include_sold_out=*/true).value();
+      CHECK(first.next == 1);
+      auto second = q.List(first.next, 1, /*include_sold_out=*/true).value();
       REQUIRE(second.items.size() == 1);
       CHECK(second.items[0].product_id == 3);
-      CHECK(second.next_after == 0);
+      CHECK(second.next == 0);
     }
     WHEN("it is put on sale again") {
       REQUIRE(given.Fold({ProductStatusChanged{.product_id = 2, .status = ProductStatus::kOnSale, .at_ms = 2}}));

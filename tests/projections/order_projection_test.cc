@@ -80,15 +80,15 @@ SCENARIO_METHOD(OrderScenario, "Orders show their lines, amounts and latest stat
     REQUIRE(given.Fold({Placed(1), Placed(2), Placed(3), Placed(4, /*user=*/8)}));
     WHEN("the user's orders are read two at a time") {
       auto first = q.ByUser(7, 2, 0).value();
-      auto second = q.ByUser(7, 2, first.next_before).value();
+      auto second = q.ByUser(7, 2, first.next).value();
       THEN("they come newest first, only theirs, paged by order id") {
         REQUIRE(first.items.size() == 2);
         CHECK(first.items[0].order_id == 3);
         CHECK(first.items[1].order_id == 2);
-        CHECK(first.next_before == 2);
+        CHECK(first.next == 2);
         REQUIRE(second.items.size() == 1);
         CHECK(second.items[0].order_id == 1);
-        CHECK(second.next_before == 0);
+        CHECK(second.next == 0);
       }
     }
   }

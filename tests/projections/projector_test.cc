@@ -86,12 +86,12 @@ TEST_CASE("The balance projection follows the log and pages history", "[projecti
   REQUIRE(first.items.size() == 10);
   CHECK(first.items[0].amount == 25);  // newest first
   CHECK(first.items[0].balance_after == 325);
-  REQUIRE(first.next_before != 0);
-  auto second = q.History(kim, 10, first.next_before).value();
+  REQUIRE(first.next != 0);
+  auto second = q.History(kim, 10, first.next).value();
   CHECK(second.items[0].amount == 15);
-  auto third = q.History(kim, 10, second.next_before).value();
+  auto third = q.History(kim, 10, second.next).value();
   CHECK(third.items.size() == 5);
-  CHECK(third.next_before == 0);
+  CHECK(third.next == 0);
   CHECK(third.items.back().amount == 1);
 
   SECTION("a dropped read model rebuilds to the same answers") {
