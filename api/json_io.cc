@@ -181,8 +181,11 @@ Result<std::int64_t> QueryInt(std::string_view query, std::string_view name, std
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (text->empty() || ec != std::errc() || end != text->data() + text->size() || value < lo ||
       value > hi) {
-    return Invalid("'" + std::string(name) + "' must be an integer from " + std::to_string(lo) +
-                   " to " + std::to_string(hi));
+    // Appended piece by piece: "'" + std::string(...) trips g++ 12's -Wrestrict false positive.
+    std::string message(1, '\'');
+    message.append(name).append("' must be an integer from ").append(std::to_string(lo));
+    message.append(" to ").append(std::to_string(hi));
+    return Invalid(message);
   }
   return value;
 }

@@ -91,6 +91,16 @@ Result<std::optional<ProductView>> CatalogQueries::FindProduct(ProductId id) con
   return std::optional<ProductView>(std::move(*view));
 }
 
+Result<std::optional<std::string>> CatalogQueries::ProductName(ProductId id) const {
+  std::string key = keys::Tagged('p', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<std::string>();
+  auto record = DecodeFields<ProductRecord>(**stored);
+  if (!record) return CorruptRecord(reader_.prefix(), key, "product record");
+  return std::optional<std::string>(std::move(record->name));
+}
+
 Result<std::optional<ProductId>> CatalogQueries::ProductOfOption(OptionId id) const {
   std::string key = keys::Tagged('o', id);
   auto stored = reader_.Get(key);

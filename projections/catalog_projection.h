@@ -37,6 +37,8 @@ class CatalogQueries {
   explicit CatalogQueries(ReadModelReader reader) : reader_(std::move(reader)) {}
 
   [[nodiscard]] Result<std::optional<ProductView>> FindProduct(ProductId id) const;
+  // Its name alone (one read: the best sellers need nothing else).
+  [[nodiscard]] Result<std::optional<std::string>> ProductName(ProductId id) const;
   [[nodiscard]] Result<std::optional<ProductId>> ProductOfOption(OptionId id) const;
   // Products with id > after, ascending; sold-out ones only if asked.
   // Only products on sale (walking the on-sale index), unless

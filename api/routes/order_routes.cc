@@ -124,11 +124,11 @@ void BestSellersRoute(App& app, const HttpRequest& req, const PathParams&, Respo
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
     Json items = Json::array();
     for (std::size_t i = 0; i < top.size(); ++i) {
-      auto product = catalog.FindProduct(top[i].product_id);
-      if (!product) return Fail(product.error());
+      auto name = catalog.ProductName(top[i].product_id);
+      if (!name) return Fail(name.error());
       items.push_back({{"rank", i + 1},
                        {"productId", top[i].product_id},
-                       {"name", *product ? (*product)->name : ""},
+                       {"name", name->value_or("")},
                        {"soldQuantity", top[i].sold}});
     }
     return JsonResponse(200, {{"items", std::move(items)},
