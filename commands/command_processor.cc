@@ -198,13 +198,9 @@ AppendRequest CommandProcessor::ToAppend(const Events& events, const std::string
 void CommandProcessor::Commit(Pending& item, Result<Events> decided) {
   AppendRequest request;
   std::string correlation = item.idempotency ? item.idempotency->key : std::string();
-  Result<Reply> reply = Fail(Error{});
-  if (decided) {
-    request = ToAppend(*decided, correlation, CommandName(item.command));
-    reply = ReplyTo(item.command, *decided, model_);  // the state now includes the decision
-  } else {
-    reply = Fail(std::move(decided.error()));
-  }
+  if (decided) request = ToAppend(*decided, correlation, CommandName(item.command));
+  // Built from the state that now includes the decision.
+  Result<Reply> reply = decided ? Result<Reply>(ReplyTo(item.command, *decided, model_)) : Fail(decided.error());
   std::string key;
   if (item.idempotency) {
     key = item.idempotency->key;
