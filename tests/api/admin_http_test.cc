@@ -176,8 +176,9 @@ TEST_CASE("Rebuilding all, then five more requests in a row: all accepted, queue
   auto all = c.Post("/api/v1/admin/projections/all/rebuild", "", {kAdmin});
   INFO(all.body);
   REQUIRE(all.status == 202);
-  REQUIRE(all.json()["items"].size() == 6);
-  for (auto& st : all.json()["items"]) {
+  const auto all_json = all.json();  // held: a range-for over a temporary's member would dangle
+  REQUIRE(all_json["items"].size() == 6);
+  for (const auto& st : all_json["items"]) {
     CHECK((st["state"] == "rebuilding" || st["state"] == "queued"));
     CHECK(st["name"].is_string());
   }

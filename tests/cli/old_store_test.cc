@@ -87,8 +87,9 @@ TEST_CASE("A store written before the seeds' rules verifies and serves with its 
     // Every product is on sale, and listed.
     auto products = c.Get("/api/v1/products?includeSoldOut=true");
     REQUIRE(products.status == 200);
-    CHECK(products.json()["items"].size() == 6);
-    for (const auto& p : products.json()["items"]) CHECK(p["status"] == "ON_SALE");
+    const auto listed = products.json();  // held: a range-for over a temporary's member would dangle
+    CHECK(listed["items"].size() == 6);
+    for (const auto& p : listed["items"]) CHECK(p["status"] == "ON_SALE");
 
     // Balances, orders and held coupons answer as the old build answered
     // (an order left unpaid has expired since, and shows so).
