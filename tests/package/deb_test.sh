@@ -42,14 +42,20 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in librocksdb7.8 'librdkafka++1' libstdc++6 libc6 adduser; do
   grep -qF "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
-grep -qx '/etc/default/eventmart' <(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles) || fail "/etc/default/eventmart is not a conffile"
-dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -q '^./postinst$' || fail "no postinst"
+# The control archive goes to a file first: in a pipe, tar stops reading at
+# the archive's end marker and dpkg-deb, still writing padding, can die of
+# SIGPIPE, which pipefail turned into a random "no postinst".
+dpkg-deb --ctrl-tarfile "$deb" >"$work/control.tar"
+conffiles=$(tar -xOf "$work/control.tar" ./conffiles)
+grep -qx '/etc/default/eventmart' <<<"$conffiles" || fail "/etc/default/eventmart is not a conffile"
+control_files=$(tar -tf "$work/control.tar")
+grep -qx './postinst' <<<"$control_files" || fail "no postinst"
 
 echo "== dpkg-deb -c"
 dpkg-deb -c "$deb" | tee "$work/contents"
 for f in ./usr/bin/eventmart ./usr/lib/systemd/system/eventmart.service ./etc/default/eventmart \
          ./usr/share/doc/eventmart/README.md; do
-  awk '{print $6}' "$work/contents" | grep -qx "$f" || fail "$f missing from the package"
+  grep -qx "$f" <<<"$(awk '{print $6}' "$work/contents")" || fail "$f missing from the package"
 done
 
 echo "== dpkg -i"
@@ -60,7 +66,8 @@ getent passwd eventmart >/dev/null || fail "postinst made no eventmart user"
 
 echo "== /usr/bin/eventmart --help"
 /usr/bin/eventmart --help | head -5
-/usr/bin/eventmart serve --help | grep -q -- "--data-dir" || fail "serve --help"
+serve_help=$(/usr/bin/eventmart serve --help)
+grep -q -- "--data-dir" <<<"$serve_help" || fail "serve --help"
 
 echo "== the installed binary serves"
 mkfifo "$work/out.fifo"
