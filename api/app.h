@@ -42,6 +42,7 @@ struct App {
   AppOptions options;
   const RelayStatusSource* relay = nullptr;  // set when serve publishes to Kafka
   const FeedStatusSource* feed = nullptr;    // set on a query node
+  const Snapshotter* snapshots = nullptr;    // set when serve takes write-model snapshots
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };

@@ -1,6 +1,7 @@
 // <utility> before any Asio header: Boost 1.74 Asio misses it under C++20+.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <utility>
 
 #include "api/http_server.h"
@@ -305,6 +306,8 @@ void HttpServer::Impl::WaitForSignal() {
 }
 
 //------------------------------------------------------------------------------
+
+void StopServing() { ::kill(::getpid(), SIGTERM); }
 
 void BlockStopSignals() {
   sigset_t set;

@@ -38,6 +38,9 @@ struct HttpServerCounters {
 // Blocks SIGINT and SIGTERM in the calling thread and every thread it
 // starts afterwards, so that WaitForSignal() receives them whenever they come.
 void BlockStopSignals();
+// Makes WaitForSignal() return as if SIGTERM had come (a part that cannot
+// go on, e.g. state that failed to load, stops the process this way).
+void StopServing();
 
 class HttpServer {
  public:

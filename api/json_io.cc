@@ -50,6 +50,7 @@ StatusCode ForCommand(CommandErrc e) {
     case CommandErrc::kIdempotencyKeyReused: return {422, "IDEMPOTENCY_KEY_REUSED"};
     case CommandErrc::kStoreUnavailable: return {503, "STORE_UNAVAILABLE"};
     case CommandErrc::kOverloaded: return {503, "OVERLOADED"};
+    case CommandErrc::kNotReady: return {503, "NOT_READY"};
   }
   return {500, "INTERNAL"};
 }

@@ -11,7 +11,8 @@ const std::error_category& CommandCategory() {
       {CommandErrc::kRequestInProgress, "a request with this idempotency key is in progress"},
       {CommandErrc::kIdempotencyKeyReused, "idempotency key reused with a different request"},
       {CommandErrc::kStoreUnavailable, "the event log is unavailable"},
-      {CommandErrc::kOverloaded, "too many commands waiting"}});
+      {CommandErrc::kOverloaded, "too many commands waiting"},
+      {CommandErrc::kNotReady, "the state is still loading"}});
   return category;
 }
 

@@ -11,6 +11,7 @@ enum class CommandErrc {
   kIdempotencyKeyReused,   // the key was used for a different request
   kStoreUnavailable,       // the log refused the append (I/O error, closed)
   kOverloaded,             // too many commands queued; retry later
+  kNotReady,               // the state is still loading; retry later
 };
 
 const std::error_category& CommandCategory();

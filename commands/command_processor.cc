@@ -30,35 +30,92 @@ bool DecodeIdempotencyPayload(std::string_view payload, std::string_view* reques
   return in.Bytes(request) && in.Bytes(rendering) && in.empty();
 }
 
+// The order a command names, if it names one (the order may have left memory).
+std::optional<OrderId> OrderNamedBy(const Command& command) {
+  if (const auto* pay = std::get_if<PayOrder>(&command)) return pay->order_id;
+  if (const auto* cancel = std::get_if<CancelOrder>(&command)) return cancel->order_id;
+  return std::nullopt;
+}
+
 }  // namespace
 
-CommandProcessor::CommandProcessor(EventStore& store, const Clock& clock,
-                                   CommandProcessorOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+CommandProcessor::CommandProcessor(EventStore& store, const Clock& clock, CommandProcessorOptions options,
+                                   const SnapshotFiles* snapshots)
+    : store_(store), clock_(clock), options_(options), snapshots_(snapshots) {}
 
 CommandProcessor::~CommandProcessor() { Stop(); }
 
-Result<std::uint64_t> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
-  std::uint64_t folded = 0;
-  auto scanned = ScanEvents(store_, {}, EveryEvent,
-                            [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
-    model_.Evolve(event, view.version);
-    if (++folded % 1'000'000 == 0 && progress) progress(folded);
-    return ScanStep::kContinue;
-  });
-  if (!scanned) return Fail(scanned.error());  // names the event this build cannot decode
-  if (folded != store_.LastPosition()) {
-    return Fail(StoreErrc::kCorruption, "log ends early at position " + std::to_string(folded));
-  }
+Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)>& progress) {
+  auto started = std::chrono::steady_clock::now();
+  auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress);
+  if (!loaded) return Fail(loaded.error());
+  model_ = std::move(loaded->model);
+  PublishCounts();
+  return StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,
+                   .tail_events = loaded->tail_events,
+                   .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+}
+
+Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
+  auto info = Load(progress);
+  if (!info) return info;
   {
     std::lock_guard lock(mu_);
     running_ = true;
   }
+  ready_at_ = std::chrono::steady_clock::now();
+  ready_.store(true, std::memory_order_release);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-decider");
     Run();
   });
-  return folded;
+  return info;
+}
+
+void CommandProcessor::StartInBackground(std::function<void(Result<StartInfo>)> loaded,
+                                         std::function<void(std::uint64_t)> progress) {
+  {
+    std::lock_guard lock(mu_);
+    running_ = true;
+  }
+  thread_ = std::thread([this, loaded = std::move(loaded), progress = std::move(progress)] {
+    pthread_setname_np(pthread_self(), "em-decider");
+    auto info = Load(progress);
+    if (!info) {
+      FailQueued(info.error());
+      loaded(info);
+      return;
+    }
+    ready_at_ = std::chrono::steady_clock::now();
+    ready_.store(true, std::memory_order_release);
+    loaded(info);
+    Run();
+  });
+}
+
+void CommandProcessor::FailQueued(const Error& cause) {
+  std::vector<Pending> rejected;
+  {
+    std::lock_guard lock(mu_);
+    running_ = false;
+    rejected.swap(queue_);
+    queue_depth_.store(0, std::memory_order_relaxed);
+  }
+  for (auto& item : rejected) {
+    item.done({Fail(CommandErrc::kStoreUnavailable, "the state could not be loaded: " + cause.Describe()),
+               std::nullopt});
+  }
+}
+
+AggregateCounts CommandProcessor::counts() const {
+  std::lock_guard lock(counts_mu_);
+  return counts_;
+}
+
+void CommandProcessor::PublishCounts() {
+  AggregateCounts counts = model_.Counts();
+  std::lock_guard lock(counts_mu_);
+  counts_ = counts;
 }
 
 void CommandProcessor::Stop() {
@@ -76,7 +133,8 @@ void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempo
   {
     std::lock_guard lock(mu_);
     if (running_ && !stopping_ && queue_.size() < options_.max_queue) {
-      queue_.push_back({std::move(command), std::move(idempotency), std::move(render), std::move(done)});
+      queue_.push_back({std::move(command), std::move(idempotency), std::move(render), std::move(done),
+                        std::chrono::steady_clock::now()});
       queue_depth_.store(queue_.size(), std::memory_order_relaxed);
       if (queue_.size() == 1) cv_.notify_one();
       return;
@@ -109,6 +167,8 @@ void CommandProcessor::Run() {
     }
     for (auto& item : batch) Process(item);
     batch.clear();
+    model_.EvictFinishedOrders();
+    PublishCounts();
   }
 }
 
@@ -122,16 +182,49 @@ void CommandProcessor::Wake() {
 
 void CommandProcessor::ExpireDueOrders() {
   for (OrderId id : model_.DueOrders(clock_.NowMs())) {
-    Pending expiry{ExpireOrder{id}, std::nullopt, nullptr, [](Outcome) {}};
+    Pending expiry{ExpireOrder{id}, std::nullopt, nullptr, [](Outcome) {}, std::chrono::steady_clock::now()};
     Process(expiry);
   }
 }
 
 void CommandProcessor::Process(Pending& item) {
+  if (item.queued_at < ready_at_ && std::chrono::steady_clock::now() - item.queued_at > options_.ready_wait) {
+    item.done({Fail(CommandErrc::kNotReady, "the state took too long to load; retry"), std::nullopt});
+    return;
+  }
   if (item.idempotency && ReplayIfKnown(item)) return;
+  if (auto order = OrderNamedBy(item.command)) {
+    if (auto restored = RestoreOrder(*order); !restored) {
+      spdlog::error("cannot read order {} back from its stream: {}", *order, restored.error().Describe());
+      item.done({Fail(CommandErrc::kStoreUnavailable, restored.error().Describe()), std::nullopt});
+      return;
+    }
+  }
   DecideContext context{.now_ms = clock_.NowMs(), .max_balance = options_.max_balance,
                         .order_ttl_ms = options_.order_ttl_ms};
   Commit(item, Decide(model_, item.command, context));
+}
+
+Result<void> CommandProcessor::RestoreOrder(OrderId id) {
+  if (id <= 0 || id > model_.last_ids().order || model_.FindOrder(id) != nullptr) return {};
+  auto recorded = store_.ReadStream(StreamName(OrderStream::kCategory, id), 1, ~std::size_t{0});
+  if (!recorded) return Fail(recorded.error());
+  if (recorded->empty()) return {};
+  Versioned<OrderState> order;
+  for (const auto& r : *recorded) {
+    auto event = DecodeEvent(r.record.type, r.record.schema_version, r.record.body);
+    if (!event) return Fail(event.error());
+    std::visit(
+        [&](const auto& e) {
+          if constexpr (std::is_same_v<typename std::decay_t<decltype(e)>::Stream, OrderStream>) {
+            eventmart::Evolve(order.state, e);
+          }
+        },
+        *event);
+    order.version = r.version;
+  }
+  model_.Restore(id, std::move(order));
+  return {};
 }
 
 // Answers a repeat of a known idempotency key; false if the key is new.

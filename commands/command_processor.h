@@ -19,6 +19,17 @@
 // poisons itself and the process must restart (the model is then rebuilt
 // from what is actually in the log).
 //
+// Start-up loads the newest write-model snapshot and folds only the log
+// after it (write_model_snapshots.h). StartInBackground lets the server
+// listen at once: commands that arrive while the state loads wait in the
+// queue and are decided once it is loaded, or answer kNotReady if that takes
+// longer than `ready_wait`.
+//
+// Memory holds the live state only: orders that are paid, cancelled or
+// expired leave the model after each batch, and one is read back from its
+// stream when a command names it, so paying a paid order still answers
+// ORDER_NOT_PAYABLE and a stranger's order still 403.
+//
 // Thread safety: Submit() may be called from any thread; `done` runs on the
 // store's committer thread (or the decider's, for fast rejections): post
 // real work elsewhere.
@@ -36,6 +47,7 @@
 
 #include "commands/clock.h"
 #include "commands/replies.h"
+#include "commands/write_model_snapshots.h"
 #include "domain/aggregates.h"
 #include "domain/commands.h"
 #include "domain/decide.h"
@@ -66,15 +78,36 @@ struct CommandProcessorOptions {
   // How often the decider looks at the clock for due orders when idle (a
   // ManualClock in tests moves without waking anyone).
   std::chrono::milliseconds expiry_poll{100};
+  // How long a command that arrived while the state was loading may wait.
+  std::chrono::milliseconds ready_wait{5000};
+};
+
+// How the state was loaded at start.
+struct StartInfo {
+  GlobalPosition position = 0;           // the log's end when loaded
+  GlobalPosition snapshot_position = 0;  // 0: no snapshot was used
+  std::uint64_t tail_events = 0;
+  double seconds = 0;
 };
 
 class CommandProcessor {
  public:
-  CommandProcessor(EventStore& store, const Clock& clock, CommandProcessorOptions options);
+  // `snapshots` may be null: the whole log is folded at start.
+  CommandProcessor(EventStore& store, const Clock& clock, CommandProcessorOptions options,
+                   const SnapshotFiles* snapshots = nullptr);
   ~CommandProcessor();
 
-  // Folds the whole log into the write model, then starts deciding.
-  [[nodiscard]] Result<std::uint64_t> Start(const std::function<void(std::uint64_t)>& progress = {});
+  // Loads the state (snapshot and log), then starts deciding.
+  [[nodiscard]] Result<StartInfo> Start(const std::function<void(std::uint64_t)>& progress = {});
+  // Accepts commands at once and loads the state on the decider thread;
+  // `loaded` is told the outcome there. On failure the queued commands
+  // answer kStoreUnavailable and no more are accepted.
+  void StartInBackground(std::function<void(Result<StartInfo>)> loaded,
+                         std::function<void(std::uint64_t)> progress = {});
+  // The state is loaded and commands are being decided.
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // The write model's size after the last batch.
+  AggregateCounts counts() const;
 
   // Decides every queued command, then stops. Later Submits fail.
   void Stop();
@@ -94,8 +127,14 @@ class CommandProcessor {
     std::optional<Idempotency> idempotency;
     Renderer render;
     DoneCallback done;
+    std::chrono::steady_clock::time_point queued_at{};
   };
 
+  Result<StartInfo> Load(const std::function<void(std::uint64_t)>& progress);
+  void FailQueued(const Error& cause);
+  void PublishCounts();
+  // Reads an order that left memory back from its stream (see above).
+  Result<void> RestoreOrder(OrderId id);
   void Run();
   void ExpireDueOrders();
   void Process(Pending& item);
@@ -106,7 +145,13 @@ class CommandProcessor {
   EventStore& store_;
   const Clock& clock_;
   CommandProcessorOptions options_;
+  const SnapshotFiles* snapshots_;
   Aggregates model_;  // decider thread only (and Start, before it runs)
+  std::atomic<bool> ready_{false};
+  std::chrono::steady_clock::time_point ready_at_{};  // decider thread only
+
+  mutable std::mutex counts_mu_;
+  AggregateCounts counts_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -19,12 +19,22 @@ inline constexpr std::size_t kMaxNameLength = 100;
 // so nothing else is kept.
 struct UserState {
   using Stream = UserStream;
+
+  template <class Self, class V>
+  static void Fields(Self&, V&&) {}
+  friend bool operator==(const UserState&, const UserState&) = default;
 };
 
 // A user's points (stream account-N).
 struct AccountState {
   using Stream = AccountStream;
   Money balance = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("balance", s.balance);
+  }
+  friend bool operator==(const AccountState&, const AccountState&) = default;
 };
 
 // Registers a user under the id the caller allocated. Rejects empty names

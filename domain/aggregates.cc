@@ -28,6 +28,7 @@ struct Aggregates::Tracker {
   void operator()(const OrderPaid& e) {
     Raise(a.last_ids_.payment, e.payment_id);
     a.deadlines_.erase({e.expires_at_ms, e.order_id});
+    a.finished_.push_back(e.order_id);
   }
   void operator()(const OrderCancelled& e) { Closed(e.order_id); }
   void operator()(const OrderExpired& e) { Closed(e.order_id); }
@@ -35,6 +36,7 @@ struct Aggregates::Tracker {
 
   void Closed(OrderId id) {
     if (const OrderState* order = a.FindOrder(id)) a.deadlines_.erase({order->expires_at_ms, id});
+    a.finished_.push_back(id);
   }
 };
 
@@ -57,6 +59,34 @@ StreamVersion Aggregates::VersionOf(const DomainEvent& event) const {
         return it == table.end() ? 0 : it->second.version;
       },
       event);
+}
+
+void Aggregates::EvictFinishedOrders() {
+  auto& orders = std::get<TableOf<OrderState>>(tables_);
+  for (OrderId id : finished_) {
+    auto it = orders.find(id);
+    if (it != orders.end() && it->second.state.status != OrderStatus::kNotPaid) orders.erase(it);
+  }
+  finished_.clear();
+}
+
+void Aggregates::Restore(OrderId id, Versioned<OrderState> order) {
+  bool finished = order.state.status != OrderStatus::kNotPaid;
+  std::get<TableOf<OrderState>>(tables_).insert_or_assign(id, std::move(order));
+  if (finished) finished_.push_back(id);
+}
+
+AggregateCounts Aggregates::Counts() const {
+  AggregateCounts counts{.users = Table<UserState>().size(), .accounts = Table<AccountState>().size(),
+                         .products = Table<ProductState>().size(), .coupons = Table<CouponState>().size(),
+                         .coupon_holders = 0, .carts = Table<CartState>().size(),
+                         .orders = Table<OrderState>().size()};
+  for (const auto& [id, coupon] : Table<CouponState>()) counts.coupon_holders += coupon.state.holders.size();
+  return counts;
+}
+
+bool Aggregates::operator==(const Aggregates& other) const {
+  return tables_ == other.tables_ && deadlines_ == other.deadlines_ && last_ids_ == other.last_ids_;
 }
 
 std::vector<OrderId> Aggregates::DueOrders(TimeMs now_ms) const {

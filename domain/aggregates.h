@@ -8,6 +8,12 @@
 // from, and Evolve(state, event) is found by overload. Adding an event type
 // needs no table here.
 //
+// Memory holds what decisions need, not the history: an order that is paid,
+// cancelled or expired can never change again, so EvictFinishedOrders()
+// lets it go, and the command side reads it back from its stream (Restore)
+// when a command names it. Eviction waits for that call, not the fold, so a
+// reply built right after a decision still sees the order it closed.
+//
 // Not thread-safe: one owner (the command processor's decider thread).
 #pragma once
 
@@ -28,6 +34,19 @@ template <class State>
 struct Versioned {
   State state;
   StreamVersion version = 0;
+
+  friend bool operator==(const Versioned&, const Versioned&) = default;
+};
+
+// How many aggregates of each kind are held in memory.
+struct AggregateCounts {
+  std::size_t users = 0;
+  std::size_t accounts = 0;
+  std::size_t products = 0;
+  std::size_t coupons = 0;
+  std::size_t coupon_holders = 0;
+  std::size_t carts = 0;
+  std::size_t orders = 0;  // unpaid ones, and finished ones not yet evicted
 };
 
 class Aggregates final : public StateView {
@@ -45,12 +64,26 @@ class Aggregates final : public StateView {
   const OrderState* FindOrder(OrderId id) const override { return Find(Table<OrderState>(), id); }
   const LastIds& last_ids() const override { return last_ids_; }
 
+  // Lets go of every order closed since the last call (see above).
+  void EvictFinishedOrders();
+  // Puts back an order read from its stream (evicted again at the next
+  // EvictFinishedOrders if it is finished).
+  void Restore(OrderId id, Versioned<OrderState> order);
+
+  AggregateCounts Counts() const;
+
+  // Same states, versions, deadlines and ids (what is pending eviction
+  // aside): fold-from-scratch and snapshot-plus-tail are compared with it.
+  bool operator==(const Aggregates& other) const;
+
   // Unpaid orders whose deadline is at or before now_ms, oldest first.
   std::vector<OrderId> DueOrders(TimeMs now_ms) const;
   // The earliest deadline of an unpaid order, if any.
   std::optional<TimeMs> NextDeadline() const;
 
  private:
+  friend class WriteModelCodec;  // commands/write_model_codec.cc: the snapshot's bytes
+
   using States = std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState>;
   template <class State>
   using TableOf = std::unordered_map<typename State::Stream::Id, Versioned<State>>;
@@ -91,6 +124,7 @@ class Aggregates final : public StateView {
       tables_;
   std::set<std::pair<TimeMs, OrderId>> deadlines_;  // of unpaid orders
   LastIds last_ids_;
+  std::vector<OrderId> finished_;  // closed since the last EvictFinishedOrders
 };
 
 }  // namespace eventmart

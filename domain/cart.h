@@ -14,12 +14,25 @@ namespace eventmart {
 struct CartLine {
   ProductId product_id = 0;
   Quantity quantity = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("productId", s.product_id);
+    v("quantity", s.quantity);
+  }
+  friend bool operator==(const CartLine&, const CartLine&) = default;
 };
 
 // A user's cart (stream cart-N).
 struct CartState {
   using Stream = CartStream;
   std::map<OptionId, CartLine> lines;  // ordered, so replies list lines stably
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("lines", s.lines);
+  }
+  friend bool operator==(const CartState&, const CartState&) = default;
 };
 
 [[nodiscard]] Result<void> ValidateCartQuantity(Quantity quantity);

@@ -31,6 +31,15 @@ struct OptionState {
   std::string name;
   Money price = 0;
   Quantity stock = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("optionId", s.option_id);
+    v("name", s.name);
+    v("price", s.price);
+    v("stock", s.stock);
+  }
+  friend bool operator==(const OptionState&, const OptionState&) = default;
 };
 
 // A product (stream product-N) with its options in creation order.
@@ -41,6 +50,14 @@ struct ProductState {
   ProductStatus status = ProductStatus::kOnSale;
 
   const OptionState* FindOption(OptionId id) const;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("name", s.name);
+    v("options", s.options);
+    v("status", s.status);
+  }
+  friend bool operator==(const ProductState&, const ProductState&) = default;
 };
 
 // Shape and range checks, shared by the HTTP parser (so they answer 400

@@ -8,6 +8,22 @@
 
 namespace eventmart {
 
+std::string_view NameOf(HeldStatus status) {
+  switch (status) {
+    case HeldStatus::kIssued: return "ISSUED";
+    case HeldStatus::kReserved: return "RESERVED";
+    case HeldStatus::kUsed: return "USED";
+  }
+  return "ISSUED";
+}
+
+std::optional<HeldStatus> ParseNamed(std::string_view name, const HeldStatus*) {
+  for (HeldStatus s : {HeldStatus::kIssued, HeldStatus::kReserved, HeldStatus::kUsed}) {
+    if (NameOf(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 bool IsExpired(TimeMs expires_at_ms, TimeMs now_ms) { return expires_at_ms != 0 && now_ms >= expires_at_ms; }
 
 bool IsIssuable(const CouponState& coupon, TimeMs now_ms) {

@@ -27,11 +27,20 @@ struct NewCoupon {
 
 inline constexpr std::size_t kMaxCouponProducts = 1000;
 
-enum class HeldStatus { kIssued, kReserved, kUsed };
+enum class HeldStatus : std::uint8_t { kIssued, kReserved, kUsed };
+std::string_view NameOf(HeldStatus status);  // ISSUED, RESERVED, USED
+std::optional<HeldStatus> ParseNamed(std::string_view name, const HeldStatus*);
 
 struct HeldCoupon {
   UserCouponId user_coupon_id = 0;
   HeldStatus status = HeldStatus::kIssued;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userCouponId", s.user_coupon_id);
+    v("status", s.status);
+  }
+  friend bool operator==(const HeldCoupon&, const HeldCoupon&) = default;
 };
 
 // A coupon (stream coupon-N): its terms and who holds one.
@@ -48,6 +57,22 @@ struct CouponState {
   bool paused = false;
   std::vector<ProductId> product_ids;  // sorted; empty: every product
   std::unordered_map<UserId, HeldCoupon> holders;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("name", s.name);
+    v("type", s.type);
+    v("value", s.value);
+    v("totalQuantity", s.total_quantity);
+    v("issued", s.issued);
+    v("expiresAtMs", s.expires_at_ms);
+    v("issueFromMs", s.issue_from_ms);
+    v("issueUntilMs", s.issue_until_ms);
+    v("paused", s.paused);
+    v("productIds", s.product_ids);
+    v("holders", s.holders);
+  }
+  friend bool operator==(const CouponState&, const CouponState&) = default;
 };
 
 [[nodiscard]] Result<void> ValidateNewCoupon(const NewCoupon& coupon);

@@ -260,6 +260,8 @@ struct OrderLine {
   Money unit_price = 0;
   Money amount = 0;  // unit_price * quantity
 
+  friend bool operator==(const OrderLine&, const OrderLine&) = default;
+
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
     v("productId", s.product_id);

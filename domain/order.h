@@ -32,6 +32,24 @@ struct OrderState {
   TimeMs closed_at_ms = 0;  // paid, cancelled or expired at
   PaymentId payment_id = 0;
   std::vector<ProductId> coupon_product_ids;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("status", s.status);
+    v("lines", s.lines);
+    v("couponId", s.coupon_id);
+    v("userCouponId", s.user_coupon_id);
+    v("totalAmount", s.total_amount);
+    v("discountAmount", s.discount_amount);
+    v("payAmount", s.pay_amount);
+    v("createdAtMs", s.created_at_ms);
+    v("expiresAtMs", s.expires_at_ms);
+    v("closedAtMs", s.closed_at_ms);
+    v("paymentId", s.payment_id);
+    v("couponProductIds", s.coupon_product_ids);
+  }
+  friend bool operator==(const OrderState&, const OrderState&) = default;
 };
 
 // FIXED: the value; RATE: percent of total, rounded down; never above total.

@@ -23,6 +23,8 @@ struct LastIds {
   UserCouponId user_coupon = 0;
   OrderId order = 0;
   PaymentId payment = 0;
+
+  friend bool operator==(const LastIds&, const LastIds&) = default;
 };
 
 // Lookups return null for an aggregate that does not exist (yet).

@@ -69,6 +69,12 @@ class Writer {
     } else if constexpr (IsVector<T>::value) {
       ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
       for (const auto& item : v) Write(item);
+    } else if constexpr (IsMap<T>::value) {
+      ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
+      for (const auto& [key, value] : v) {
+        Write(key);
+        Write(value);
+      }
     } else if constexpr (std::is_same_v<T, std::string>) {
       ar_(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
       if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));
@@ -102,6 +108,15 @@ class Reader {
     } else if constexpr (IsVector<T>::value) {
       v.resize(ReadSize());
       for (auto& item : v) Read(item);
+    } else if constexpr (IsMap<T>::value) {
+      v.clear();
+      for (std::size_t n = ReadSize(); n > 0; --n) {
+        typename T::key_type key{};
+        typename T::mapped_type value{};
+        Read(key);
+        Read(value);
+        v.insert_or_assign(std::move(key), std::move(value));
+      }
     } else if constexpr (std::is_same_v<T, std::string>) {
       v.resize(ReadSize());
       if (!v.empty()) ar_(cereal::binary_data(v.data(), v.size()));

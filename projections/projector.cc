@@ -64,6 +64,27 @@ Result<void> Projector::Start() {
   return {};
 }
 
+void Projector::StartInBackground() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-projector");
+    if (auto caught_up = FoldAll(); !caught_up) {
+      Stopped(caught_up.error());
+      return;
+    }
+    Run();
+  });
+}
+
+void Projector::Stopped(const Error& cause) {
+  spdlog::error("projector stopped: {}", cause.Describe());
+  {
+    std::lock_guard lock(waiters_mu_);
+    failure_ = cause.Describe();
+  }
+  failed_ = true;
+  Notify(/*check_deadlines=*/true);
+}
+
 void Projector::Stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
@@ -115,13 +136,7 @@ void Projector::Run() {
     auto shadow_applied = applied ? AdvanceShadows(kBatchEvents * 4) : applied;
     if (applied && !shadow_applied) applied = Fail(shadow_applied.error());
     if (!applied) {
-      spdlog::error("projector stopped: {}", applied.error().Describe());
-      {
-        std::lock_guard lock(waiters_mu_);
-        failure_ = applied.error().Describe();
-      }
-      failed_ = true;
-      Notify(/*check_deadlines=*/true);
+      Stopped(applied.error());
       return;
     }
     while (!drop_later_.empty() &&

@@ -79,6 +79,10 @@ class Projector {
   ~Projector();
 
   [[nodiscard]] Result<void> Start();
+  // Start's catch-up on the projector's own thread, so the server can listen
+  // meanwhile: queries wait for it (WhenReached), /readyz says not ready. A
+  // failure stops the projector as a failure while running would.
+  void StartInBackground();
   void Stop();
 
   // The lowest checkpoint of all projections.
@@ -141,6 +145,8 @@ class Projector {
   Result<std::size_t> AdvanceShadows(std::size_t max_events);
   Result<void> SwapInShadows();
   void StartRequestedRebuilds();
+  // The thread's end on an error: failed, waiters told, cause kept.
+  void Stopped(const Error& cause);
   // Queues `name` unless it is queued or rebuilding already. status_mu_ held.
   bool RequestRebuildLocked(std::string_view name);
   // The statuses as shown: requests, catching-up, a stopped projector. status_mu_ held.

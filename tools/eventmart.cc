@@ -54,6 +54,15 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
   serve_cmd->add_flag("--demo", serve.demo, "Load demo data into an empty store (users, products, coupons, three days of paid orders)");
   AddKafkaFlags(serve_cmd, &serve.kafka, /*brokers_required=*/false);
+  std::string snapshot_every = "10m", retention = "24h";
+  serve_cmd->add_option("--snapshot-every-events", serve.snapshot_every_events,
+                        "Write a write-model snapshot after this many events...")
+      ->capture_default_str()->check(CLI::Range(std::uint64_t{1000}, UINT64_MAX));
+  serve_cmd->add_option("--snapshot-every", snapshot_every, "...or after this long, if anything was appended")
+      ->capture_default_str()->check(DurationCheck());
+  serve_cmd->add_option("--idempotency-retention", retention,
+                        "How long an Idempotency-Key's first response is kept (at least 1m)")
+      ->capture_default_str()->check(DurationCheck());
 
   ProjectOptions project;
   auto* project_cmd = app.add_subcommand("project", "A query node: read models built from the Kafka feed, GET routes only");
@@ -179,6 +188,13 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   if (*serve_cmd) {
     serve.order_ttl = *ParseDuration(ttl);
+    serve.snapshot_every = *ParseDuration(snapshot_every);
+    serve.idempotency_retention = *ParseDuration(retention);
+    if (serve.idempotency_retention < std::chrono::minutes(1)) {
+      std::fprintf(stderr, "eventmart serve: --idempotency-retention must be at least 1m, got '%s'\n",
+                   retention.c_str());
+      return kExitUsage;
+    }
     return Serve(serve);
   }
   if (*project_cmd) return Project(project);

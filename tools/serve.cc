@@ -46,19 +46,29 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
-  CommandProcessor processor(*store, clock, processor_options);
-  auto folded = processor.Start([](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
-  if (!folded) {
-    spdlog::error("cannot load state from the log: {}", folded.error().Describe());
-    return kExitFailure;
-  }
-  spdlog::info("state loaded from {} events", *folded);
+  // The server listens at once; the write model and the read models load
+  // behind it (/readyz says when they are done, commands wait for them).
+  SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
+  Snapshotter snapshotter(*store, snapshot_files, clock,
+                          {.every_events = options.snapshot_every_events, .every = options.snapshot_every});
+  CommandProcessor processor(*store, clock, processor_options, &snapshot_files);
+  std::atomic<bool> load_failed{false};
+  processor.StartInBackground(
+      [&](const Result<StartInfo>& info) {
+        if (!info) {
+          spdlog::error("cannot load state from the log: {}", info.error().Describe());
+          load_failed = true;
+          StopServing();
+          return;
+        }
+        spdlog::info("state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})", info->seconds,
+                     info->snapshot_position, info->tail_events, info->position);
+        snapshotter.Start();  // not before: both would fold the log at once
+      },
+      [](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   auto ranking = std::make_shared<SalesRanking>();
   Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
-  if (auto started = projector.Start(); !started) {
-    spdlog::error("projections failed: {}", started.error().Describe());
-    return kExitFailure;
-  }
+  projector.StartInBackground();
   if (options.admin_token.empty()) {
     spdlog::warn("no admin token set (--admin-token or EVENTMART_ADMIN_TOKEN): admin routes will answer 401");
   }
@@ -73,12 +83,15 @@ int Serve(const ServeOptions& options) {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
   App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
+  app.snapshots = &snapshotter;
   std::optional<RelayStatusOf> relay_status;
   if (relay) app.relay = &relay_status.emplace(*relay);
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;
+  snapshotter.Stop();
   processor.Stop();
   if (relay) relay->Stop();
   projector.Stop();
+  if (load_failed) return kExitFailure;
   spdlog::info("stopped cleanly at position {}", store->LastPosition());
   return kExitOk;
 }

@@ -28,6 +28,9 @@ struct ServeOptions {
   bool demo = false;
   int threads = 2;
   KafkaCliOptions kafka;  // no brokers: no relay
+  std::uint64_t snapshot_every_events = 1'000'000;
+  std::chrono::milliseconds snapshot_every{std::chrono::minutes(10)};
+  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
 };
 int Serve(const ServeOptions& options);
 

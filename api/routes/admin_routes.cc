@@ -38,6 +38,35 @@ void RenderDiskMetrics(App& app, std::string* out) {
                static_cast<double>(space.available));
 }
 
+// The decider's state: whether it is loaded, its size, its newest snapshot.
+void RenderWriteModelMetrics(App& app, std::string* out) {
+  if (app.commands == nullptr) return;
+  AppendMetric(out, "eventmart_write_model_ready", "gauge", "1 once the write model is loaded and commands are decided.",
+               app.commands->ready() ? 1.0 : 0.0);
+  AggregateCounts counts = app.commands->counts();
+  *out += "# HELP eventmart_write_model_aggregates Aggregates held in memory by the decider, by kind.\n"
+          "# TYPE eventmart_write_model_aggregates gauge\n";
+  for (auto [kind, n] : {std::pair{"users", counts.users}, {"accounts", counts.accounts}, {"products", counts.products},
+                         {"coupons", counts.coupons}, {"couponHolders", counts.coupon_holders},
+                         {"carts", counts.carts}, {"orders", counts.orders}}) {
+    *out += std::string("eventmart_write_model_aggregates{kind=\"") + kind + "\"} " + std::to_string(n) + "\n";
+  }
+  if (app.snapshots == nullptr) return;
+  SnapshotStatus snapshot = app.snapshots->Status();
+  AppendMetric(out, "eventmart_snapshot_position", "gauge", "Log position of the newest write-model snapshot (0: none).",
+               static_cast<double>(snapshot.position));
+  AppendMetric(out, "eventmart_snapshot_age_seconds", "gauge", "Seconds since the newest write-model snapshot was written.",
+               snapshot.exists ? static_cast<double>(app.clock.NowMs() - snapshot.written_at_ms) / 1000.0 : 0.0);
+  AppendMetric(out, "eventmart_snapshot_bytes", "gauge", "Size of the newest write-model snapshot file.",
+               static_cast<double>(snapshot.bytes));
+  AppendMetric(out, "eventmart_snapshot_write_seconds", "gauge",
+               "Time the last snapshot took here (load, fold, encode, write).", snapshot.last_write_seconds);
+  AppendMetric(out, "eventmart_snapshots_taken_total", "counter", "Write-model snapshots written by this process.",
+               static_cast<double>(snapshot.taken));
+  AppendMetric(out, "eventmart_snapshot_failures_total", "counter", "Write-model snapshots that failed (see the log).",
+               static_cast<double>(snapshot.failures));
+}
+
 void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respond, Post) {
   std::string out;
   app.metrics.Render(&out);
@@ -65,6 +94,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
                app.open_connections ? static_cast<double>(app.open_connections()) : 0.0);
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
                app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
+  RenderWriteModelMetrics(app, &out);
   RenderDiskMetrics(app, &out);
   RenderKafkaMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});

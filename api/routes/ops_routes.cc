@@ -14,6 +14,10 @@ void AddOpsRoutes(Router& router, App& app) {
       respond(ErrorResponse(503, "NOT_READY", *behind));
       return;
     }
+    if (app.commands != nullptr && !app.commands->ready()) {
+      respond(ErrorResponse(503, "NOT_READY", "the write model is loading"));
+      return;
+    }
     GlobalPosition head = app.log.LastPosition();
     GlobalPosition at = app.projector.position();
     if (app.projector.failed()) {

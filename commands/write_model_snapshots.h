@@ -1,0 +1,102 @@
+// commands/write_model_snapshots.h
+// Starting the write model from a snapshot instead of the whole log, and
+// taking snapshots in the background.
+//
+// A snapshot is the write model at a log position. Loading takes the newest
+// snapshot that checks out (snapshot_files.h) and decodes, then folds the
+// log after it; a snapshot that is damaged, of another format, or ahead of
+// the log is skipped with a warning, and an older one, or the log from the
+// start, is used instead. Never a crash, never a wrong state.
+//
+// The Snapshotter never touches the decider's model: on its own thread it
+// loads the newest snapshot, folds the log up to the end as it stands, and
+// writes the result. The decider's critical path is untouched; the price is
+// a second, short-lived copy of the (bounded) model while it runs.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "commands/clock.h"
+#include "commands/snapshot_files.h"
+#include "domain/aggregates.h"
+#include "eventstore/event_store.h"
+
+namespace eventmart {
+
+struct LoadedModel {
+  Aggregates model;                       // finished orders already evicted
+  GlobalPosition position = 0;            // folded up to here
+  GlobalPosition snapshot_position = 0;   // where the fold started; 0: the start of the log
+  std::uint64_t tail_events = 0;          // folded from the log
+};
+
+// `files` may be null (no snapshots). `progress` is told every million
+// events folded.
+[[nodiscard]] Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* files,
+                                                 GlobalPosition up_to,
+                                                 const std::function<void(std::uint64_t)>& progress = {});
+
+struct SnapshotPolicy {
+  // A snapshot once this many events were appended since the last one...
+  std::uint64_t every_events = 1'000'000;
+  // ...or this long after it, if anything was appended at all.
+  std::chrono::milliseconds every{std::chrono::minutes(10)};
+  // How often the thread looks at the log's end.
+  std::chrono::milliseconds poll{std::chrono::seconds(1)};
+};
+
+struct SnapshotStatus {
+  bool exists = false;
+  GlobalPosition position = 0;
+  TimeMs written_at_ms = 0;
+  std::uint64_t bytes = 0;
+  double last_write_seconds = 0;  // load + fold + encode + write, of the last one taken here
+  std::uint64_t taken = 0;        // by this process
+  std::uint64_t failures = 0;
+  std::string last_error;
+};
+
+// The newest snapshot that checks out, without decoding its payload (for
+// stats and start-up status).
+[[nodiscard]] Result<SnapshotStatus> NewestSnapshot(const SnapshotFiles& files);
+
+class Snapshotter {
+ public:
+  Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy);
+  ~Snapshotter();
+
+  void Start();
+  void Stop();
+
+  // Takes a snapshot now, on the calling thread (unless the newest one is
+  // already at the log's end). Not while the thread runs one.
+  [[nodiscard]] Result<SnapshotStatus> TakeNow();
+
+  SnapshotStatus Status() const;
+
+ private:
+  void Run();
+  bool Due() const;
+
+  const EventStore& log_;
+  const SnapshotFiles& files_;
+  const Clock& clock_;
+  SnapshotPolicy policy_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  SnapshotStatus status_;
+  std::mutex take_mu_;  // one snapshot at a time
+  std::thread thread_;
+};
+
+}  // namespace eventmart

@@ -1,0 +1,337 @@
+// Write-model snapshots: snapshot-plus-tail folds to the same state as the
+// whole log, damaged snapshots fall back, finished orders leave memory and
+// still answer exactly.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <random>
+#include <set>
+
+#include "commands/command_errors.h"
+#include "commands/command_processor.h"
+#include "commands/write_model_codec.h"
+#include "commands/write_model_snapshots.h"
+#include "domain/errors.h"
+#include "eventstore/in_memory_event_store.h"
+#include "eventstore/scan_events.h"
+#include "eventstore/store_errors.h"
+
+using namespace eventmart;
+
+namespace {
+
+// Folds the log's events in [from, to] into `model`, as start-up does.
+void Fold(const EventStore& log, Aggregates& model, GlobalPosition from, GlobalPosition to) {
+  auto scanned = ScanEvents(log, {.from = from, .to = to}, EveryEvent,
+                            [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
+                              model.Evolve(event, view.version);
+                              return ScanStep::kContinue;
+                            });
+  REQUIRE(scanned);
+  model.EvictFinishedOrders();
+}
+
+Aggregates FoldAll(const EventStore& log) {
+  Aggregates model;
+  Fold(log, model, 1, log.LastPosition());
+  return model;
+}
+
+// A processor on a log in memory, driven by random commands that between
+// them make every kind of event.
+struct Shop {
+  explicit Shop(std::shared_ptr<InMemoryEventStore> log, const SnapshotFiles* files = nullptr)
+      : store(std::move(log)) {
+    processor = std::make_unique<CommandProcessor>(*store, clock, CommandProcessorOptions{.order_ttl_ms = 60'000},
+                                                   files);
+    REQUIRE(processor->Start());
+  }
+
+  Result<Reply> Run(Command command) {
+    std::promise<Outcome> promise;
+    auto future = promise.get_future();
+    processor->Submit(std::move(command), std::nullopt, nullptr,
+                      [&promise](Outcome o) { promise.set_value(std::move(o)); });
+    return future.get().reply;
+  }
+
+  // Users, products and coupons, then a random mix of everything else.
+  void RandomHistory(std::uint32_t seed, int steps) {
+    std::mt19937 rng(seed);
+    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    for (int u = 0; u < 8; ++u) (void)Run(RegisterUser{"user " + std::to_string(u)});
+    for (int p = 0; p < 4; ++p) {
+      (void)Run(CreateProduct{{"product " + std::to_string(p), {{"S", 1000 + p, 50}, {"M", 2000, 50}}}});
+    }
+    (void)Run(CreateCoupon{{"all", DiscountType::kFixed, 500, 6, 0, 0, 0, {}}});
+    (void)Run(CreateCoupon{{"some", DiscountType::kRate, 10, 6, 0, 0, 0, {1, 2}}});
+    std::vector<std::pair<OrderId, UserId>> orders;
+    // Mostly the owner, sometimes a stranger (a 403).
+    auto some_order = [&] {
+      auto [order, owner] = orders[pick(0, orders.size() - 1)];
+      return std::pair{order, pick(0, 4) == 0 ? UserId(pick(1, 8)) : owner};
+    };
+    for (int i = 0; i < steps; ++i) {
+      UserId user = pick(1, 8);
+      switch (pick(0, 11)) {
+        case 0: (void)Run(ChargePoints{user, pick(1, 50'000)}); break;
+        case 1: (void)Run(RestockOption{pick(1, 4), pick(1, 8), pick(1, 5)}); break;
+        case 2: (void)Run(SetProductStatus{pick(1, 4), pick(0, 3) == 0 ? ProductStatus::kStopped : ProductStatus::kOnSale}); break;
+        case 3: (void)Run(pick(0, 1) ? Command(PauseCoupon{pick(1, 2)}) : Command(ResumeCoupon{pick(1, 2)})); break;
+        case 4: (void)Run(IssueCoupon{pick(1, 2), user}); break;
+        case 5: {
+          ProductId product = pick(1, 4);
+          (void)Run(AddCartItem{user, product, OptionId(product * 2 - pick(0, 1)), pick(1, 3)});
+          break;
+        }
+        case 6: (void)Run(RemoveCartItem{user, pick(1, 8)}); break;
+        case 7:
+        case 8: {
+          ProductId product = pick(1, 4);
+          std::optional<CouponId> coupon;
+          if (pick(0, 1)) coupon = pick(1, 2);
+          auto placed = Run(PlaceOrder{user, {{product, OptionId(product * 2 - pick(0, 1)), pick(1, 3)}}, coupon,
+                                       pick(0, 3) == 0});
+          if (placed && std::holds_alternative<OrderView>(*placed)) {
+            orders.emplace_back(std::get<OrderView>(*placed).order_id, user);
+          }
+          break;
+        }
+        case 9:
+          if (!orders.empty()) {
+            auto [order, by] = some_order();
+            (void)Run(PayOrder{order, by});
+          }
+          break;
+        case 10:
+          if (!orders.empty()) {
+            auto [order, by] = some_order();
+            (void)Run(CancelOrder{order, by});
+          }
+          break;
+        case 11:
+          clock.Advance(pick(0, 40000));  // some orders come due and expire
+          processor->Wake();
+          break;
+      }
+    }
+  }
+
+  ManualClock clock{1'700'000'000'000};
+  std::shared_ptr<InMemoryEventStore> store;
+  std::unique_ptr<CommandProcessor> processor;
+};
+
+std::set<std::string> TypesIn(const EventStore& log) {
+  std::set<std::string> types;
+  auto scanned = log.Scan({}, [&](const RecordedEventView& v) -> Result<ScanStep> {
+    types.emplace(v.type);
+    return ScanStep::kContinue;
+  });
+  REQUIRE(scanned);
+  return types;
+}
+
+std::filesystem::path TempDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("eventmart-snapshot-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("Given a history with every event type, snapshot plus tail folds to the state the whole log folds to, at any cut",
+          "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  {
+    Shop shop(log);
+    shop.RandomHistory(42, 1500);
+    shop.processor->Stop();
+  }
+  auto types = TypesIn(*log);
+  std::string seen;
+  for (const auto& t : types) seen += t + " ";
+  INFO("event types in the history: " << seen);
+  CHECK(types.size() == std::variant_size_v<DomainEvent>);  // the history covers every event type
+
+  Aggregates whole = FoldAll(*log);
+  std::mt19937 rng(7);
+  for (int round = 0; round < 40; ++round) {
+    GlobalPosition cut = std::uniform_int_distribution<GlobalPosition>(0, log->LastPosition())(rng);
+    Aggregates head;
+    Fold(*log, head, 1, cut);
+    auto decoded = WriteModelCodec::Decode(WriteModelCodec::Encode(head));
+    REQUIRE(decoded);
+    CHECK(*decoded == head);  // the bytes hold the whole state
+    Fold(*log, *decoded, cut + 1, log->LastPosition());
+    INFO("cut at position " << cut);
+    CHECK(*decoded == whole);
+    CHECK(decoded->DueOrders(~0ULL >> 2) == whole.DueOrders(~0ULL >> 2));
+    CHECK(decoded->NextDeadline() == whole.NextDeadline());
+  }
+}
+
+TEST_CASE("A snapshot that is truncated, corrupt, of another format or past the log is skipped for an older one or the log",
+          "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  {
+    Shop shop(log);
+    shop.RandomHistory(3, 300);
+  }
+  auto dir = TempDir("fallback");
+  SnapshotFiles files(dir.string());
+  GlobalPosition end = log->LastPosition();
+  GlobalPosition older = end / 3, newer = end * 2 / 3;
+  for (GlobalPosition at : {older, newer}) {
+    Aggregates model;
+    Fold(*log, model, 1, at);
+    REQUIRE(files.Write(at, kWriteModelFormat, 1, WriteModelCodec::Encode(model)));
+  }
+  Aggregates whole = FoldAll(*log);
+  auto newest = (*files.List())[0];
+  REQUIRE(newest.position == newer);
+
+  auto load = [&] {
+    auto loaded = LoadWriteModel(*log, &files, end);
+    REQUIRE(loaded);
+    CHECK(loaded->model == whole);
+    return loaded->snapshot_position;
+  };
+  CHECK(load() == newer);  // when nothing is wrong, the newest
+
+  std::string good;
+  {
+    std::ifstream in(newest.path, std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto overwrite = [&](const std::string& bytes) {
+    std::ofstream out(newest.path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  };
+  SECTION("truncated") {
+    overwrite(good.substr(0, good.size() / 2));
+    CHECK(load() == older);
+  }
+  SECTION("a flipped byte in the payload") {
+    std::string bad = good;
+    bad[bad.size() - 3] ^= 0x20;
+    overwrite(bad);
+    CHECK(load() == older);
+    CHECK(files.Read(newest, kWriteModelFormat).error().code == SnapshotErrc::kDamaged);
+  }
+  SECTION("written by another snapshot format") {
+    Aggregates model;
+    Fold(*log, model, 1, newer);
+    REQUIRE(files.Write(newer, kWriteModelFormat + 1, 1, WriteModelCodec::Encode(model)));
+    CHECK(files.Read(newest, kWriteModelFormat).error().code == SnapshotErrc::kOtherFormat);
+    CHECK(load() == older);
+  }
+  SECTION("a checksum that matches bytes that are not a model") {
+    REQUIRE(files.Write(newer, kWriteModelFormat, 1, "not a write model"));
+    CHECK(load() == older);
+  }
+  SECTION("past the end of the log (a store restored from an older backup)") {
+    Aggregates model;
+    Fold(*log, model, 1, end);
+    REQUIRE(files.Write(end + 100, kWriteModelFormat, 1, WriteModelCodec::Encode(model)));
+    CHECK(load() == newer);
+  }
+  SECTION("every snapshot damaged: the whole log") {
+    overwrite("EMSNAP01");
+    auto list = *files.List();
+    std::ofstream(list[1].path, std::ios::trunc) << "garbage";
+    CHECK(load() == 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Only the newest two snapshots are kept", "[snapshots]") {
+  auto dir = TempDir("keep");
+  SnapshotFiles files(dir.string());
+  for (GlobalPosition at : {5, 9, 14, 20}) REQUIRE(files.Write(at, kWriteModelFormat, 1, "x"));
+  auto list = files.List();
+  REQUIRE(list);
+  REQUIRE(list->size() == 2);
+  CHECK((*list)[0].position == 20);
+  CHECK((*list)[1].position == 14);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Given the snapshotter took a snapshot, a restart starts from it and decides as the old process would",
+          "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  auto dir = TempDir("restart");
+  SnapshotFiles files(dir.string());
+  {
+    Shop shop(log, &files);
+    shop.RandomHistory(11, 400);
+    Snapshotter snapshotter(*log, files, shop.clock, {});
+    auto taken = snapshotter.TakeNow();
+    REQUIRE(taken);
+    CHECK(taken->position == log->LastPosition());
+    shop.RandomHistory(12, 100);  // a tail after the snapshot
+  }
+  Shop restarted(log, &files);
+  CHECK(restarted.processor->counts().users == 16);
+  Aggregates whole = FoldAll(*log);
+  CHECK(restarted.processor->counts().orders == whole.Counts().orders);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("Finished orders leave memory and still answer exactly when a command names one", "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  Shop shop(log);
+  UserId kim = std::get<UserReply>(*shop.Run(RegisterUser{"kim"})).user_id;
+  UserId lee = std::get<UserReply>(*shop.Run(RegisterUser{"lee"})).user_id;
+  REQUIRE(shop.Run(ChargePoints{kim, 100'000}));
+  REQUIRE(shop.Run(CreateProduct{{"tea", {{"default", 3000, 10}}}}));
+  auto paid = std::get<OrderView>(*shop.Run(PlaceOrder{kim, {{1, std::nullopt, 1}}, std::nullopt, false}));
+  REQUIRE(shop.Run(PayOrder{paid.order_id, kim}));
+  auto cancelled = std::get<OrderView>(*shop.Run(PlaceOrder{kim, {{1, std::nullopt, 1}}, std::nullopt, false}));
+  REQUIRE(shop.Run(CancelOrder{cancelled.order_id, kim}));
+  auto open = std::get<OrderView>(*shop.Run(PlaceOrder{kim, {{1, std::nullopt, 1}}, std::nullopt, false}));
+  (void)shop.Run(RegisterUser{"a batch boundary"});
+  CHECK(shop.processor->counts().orders == 1);  // only the unpaid one is held
+
+  auto check_answers = [&](Shop& s) {
+    CHECK(s.Run(PayOrder{paid.order_id, kim}).error().code == DomainErrc::kOrderNotPayable);
+    CHECK(s.Run(CancelOrder{paid.order_id, kim}).error().code == DomainErrc::kOrderNotCancellable);
+    CHECK(s.Run(PayOrder{cancelled.order_id, kim}).error().code == DomainErrc::kOrderNotPayable);
+    CHECK(s.Run(PayOrder{paid.order_id, lee}).error().code == DomainErrc::kForbidden);
+    CHECK(s.Run(CancelOrder{cancelled.order_id, lee}).error().code == DomainErrc::kForbidden);
+    CHECK(s.Run(PayOrder{999, kim}).error().code == DomainErrc::kOrderNotFound);
+    CHECK(s.Run(PayOrder{paid.order_id, 12345}).error().code == DomainErrc::kUserNotFound);
+  };
+  GlobalPosition before = log->LastPosition();
+  check_answers(shop);
+  CHECK(log->LastPosition() == before);  // rejections append nothing
+  CHECK(shop.Run(PayOrder{open.order_id, kim}));
+  shop.processor->Stop();
+
+  Shop restarted(log);
+  CHECK(restarted.processor->counts().orders == 0);
+  check_answers(restarted);
+}
+
+TEST_CASE("Commands sent while the state loads wait for it and are then decided", "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  {
+    Shop shop(log);
+    shop.RandomHistory(5, 200);
+  }
+  ManualClock clock{1'700'000'000'000};
+  CommandProcessor processor(*log, clock, {});
+  std::promise<Result<StartInfo>> loaded;
+  processor.StartInBackground([&](Result<StartInfo> info) { loaded.set_value(std::move(info)); });
+  std::promise<Outcome> answered;
+  processor.Submit(RegisterUser{"early"}, std::nullopt, nullptr, [&](Outcome o) { answered.set_value(std::move(o)); });
+  auto reply = answered.get_future().get().reply;
+  REQUIRE(reply);
+  CHECK(std::get<UserReply>(*reply).user_id == 9);  // after the 8 users the history made
+  auto info = loaded.get_future().get();
+  REQUIRE(info);
+  CHECK(processor.ready());
+}
