@@ -10,6 +10,7 @@
 
 #include "api/router.h"
 #include "commands/command_processor.h"
+#include "commands/idempotency_pruner.h"
 #include "api/metrics.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/best_seller_projection.h"
@@ -43,6 +44,7 @@ struct App {
   const RelayStatusSource* relay = nullptr;  // set when serve publishes to Kafka
   const FeedStatusSource* feed = nullptr;    // set on a query node
   const Snapshotter* snapshots = nullptr;    // set when serve takes write-model snapshots
+  const IdempotencyPruner* idempotency = nullptr;  // set when serve prunes idempotency records
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };

@@ -17,6 +17,15 @@ namespace eventmart {
 
 using namespace rocks_internal;
 
+namespace {
+
+std::int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 void RocksEventStore::Impl::StartCommitter() {
   committer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-committer");
@@ -40,18 +49,72 @@ void RocksEventStore::Impl::Enqueue(AppendRequest request, AppendCallback done) 
   done(Fail(StoreErrc::kClosed));
 }
 
+void RocksEventStore::Impl::EnqueuePrune(std::int64_t recorded_before_ms,
+                                         std::function<void(Result<std::uint64_t>)> done) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_ && !reader_) {
+      prunes_.push_back({recorded_before_ms, std::move(done)});
+      if (prunes_.size() == 1) queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(Fail(reader_ ? StoreErrc::kInvalidArgument : StoreErrc::kClosed, "prune"));
+}
+
 void RocksEventStore::Impl::CommitterLoop() {
   std::vector<PendingAppend> group;
+  std::vector<PendingPrune> prunes;
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
+      queue_cv_.wait(lock, [&] { return !queue_.empty() || !prunes_.empty() || stopping_; });
+      if (queue_.empty() && prunes_.empty()) return;  // stopping, and everything queued is done
       group.swap(queue_);
+      prunes.swap(prunes_);
     }
-    CommitGroup(group);
+    if (!group.empty()) CommitGroup(group);
     group.clear();
+    for (auto& prune : prunes) prune.done(PruneCommandsBefore(prune.recorded_before_ms));
+    prunes.clear();
   }
+}
+
+// The oldest records first, a bounded batch at a time, so appends queued
+// meanwhile wait at most one batch.
+Result<std::uint64_t> RocksEventStore::Impl::PruneCommandsBefore(std::int64_t recorded_before_ms) {
+  if (failed_) return Fail(StoreErrc::kStoreFailed, "prune");
+  std::string cut = ExpiryKey(recorded_before_ms, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), command_expiry()));
+  rocksdb::WriteBatch batch;
+  std::uint64_t pruned = 0;
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(cut) < 0 && batch.Count() < 2 * RocksEventStore::kPruneBatch; it->Next()) {
+    rocksdb::Slice key = it->key();
+    batch.Delete(commands(), rocksdb::Slice(key.data() + 8, key.size() - 8));
+    batch.Delete(command_expiry(), key);
+    ++pruned;
+  }
+  if (!it->status().ok()) return Fail(FromStatus(it->status(), "prune: scan the expiry index"));
+  if (pruned == 0) return pruned;
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return Fail(FromStatus(s, "prune: delete"));
+  return pruned;
+}
+
+Result<void> RocksEventStore::Impl::IndexUndatedCommands() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), commands()));
+  rocksdb::WriteBatch batch;
+  std::int64_t now = WallClockMs();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    batch.Put(command_expiry(), ExpiryKey(now, it->key().ToStringView()), rocksdb::Slice());
+  }
+  if (!it->status().ok()) return Fail(FromStatus(it->status(), "index command records"));
+  if (batch.Count() == 0) return {};
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return Fail(FromStatus(s, "index command records"));
+  return {};
 }
 
 void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
@@ -69,7 +132,7 @@ void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
     metrics_.group_appends.Observe(static_cast<double>(group.size()));
     metrics_.events.fetch_add(state.position - last_position(), std::memory_order_relaxed);
     if (s.ok()) {
-      for (auto& [stream, version] : state.heads) heads_[stream] = version;
+      for (auto& [stream, version] : state.heads) RememberHead(stream, version);
       Publish(state.position);
     } else {
       failed_ = true;
@@ -141,6 +204,7 @@ AppendResult RocksEventStore::Impl::StageWrites(const AppendRequest& request,
   if (!request.command_id.empty()) {
     state.batch.Put(commands(), request.command_id,
                     EncodeCommandRecord(result, request.command_payload));
+    state.batch.Put(command_expiry(), ExpiryKey(WallClockMs(), request.command_id), rocksdb::Slice());
     AppendResult recorded = result;
     recorded.command_payload = request.command_payload;
     state.commands.emplace(request.command_id, std::move(recorded));
@@ -151,28 +215,68 @@ AppendResult RocksEventStore::Impl::StageWrites(const AppendRequest& request,
 Result<StreamVersion> RocksEventStore::Impl::HeadOf(const std::string& stream, GroupState& state) {
   if (auto it = state.heads.find(stream); it != state.heads.end()) return it->second;
   if (auto it = heads_.find(stream); it != heads_.end()) return it->second;
+  if (auto it = older_heads_.find(stream); it != older_heads_.end()) {
+    StreamVersion version = it->second;
+    RememberHead(stream, version);  // still in use: keep it in the young half
+    return version;
+  }
   auto loaded = LoadHead(stream);
-  if (loaded) heads_.emplace(stream, *loaded);
+  if (loaded) RememberHead(stream, *loaded);
   return loaded;
 }
 
+// Two generations: when the young one is full it becomes the old one, and
+// the old one is dropped. Streams in use stay cached; one not touched for a
+// whole generation is read back from the stream index when it comes back.
+// Bounded at 2 * head_cache_entries whatever the number of streams.
+void RocksEventStore::Impl::RememberHead(const std::string& stream, StreamVersion version) {
+  heads_.insert_or_assign(stream, version);
+  if (heads_.size() >= options_.head_cache_entries) {
+    older_heads_ = std::move(heads_);
+    heads_ = {};
+  }
+}
+
+// The highest version in the stream index, by forward seeks only: the
+// streams family's hash-skiplist memtable cannot iterate backwards, so a
+// SeekForPrev misses whatever is not flushed yet. Galloping keeps it at
+// O(log versions) seeks for a hot stream.
 Result<StreamVersion> RocksEventStore::Impl::LoadHead(const std::string& stream) {
   std::uint64_t hash = StreamHash(stream);
   std::string prefix = StreamIndexKey(hash, 0).substr(0, 8);
   rocksdb::ReadOptions ro;
   ro.prefix_same_as_start = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, streams()));
-  for (it->SeekForPrev(StreamIndexKey(hash, ~StreamVersion{0})); it->Valid(); it->Prev()) {
-    if (!it->key().starts_with(prefix)) break;
-    if (it->value().size() != 8 || it->key().size() != 16) {
-      return Fail(StoreErrc::kCorruption, "stream index entry");
+  // The first version >= v in the index, or 0 when there is none.
+  auto first_from = [&](StreamVersion v) -> Result<StreamVersion> {
+    it->Seek(StreamIndexKey(hash, v));
+    if (!it->Valid()) {
+      if (!it->status().ok()) return Fail(FromStatus(it->status(), "load head"));
+      return StreamVersion{0};
     }
-    auto event = ReadAt(DecodeFixed64BE(it->value().data()));
-    if (!event) return Fail(event.error());
-    if (event->stream == stream) return DecodeFixed64BE(it->key().data() + 8);
+    if (!it->key().starts_with(prefix)) return StreamVersion{0};
+    if (it->value().size() != 8 || it->key().size() != 16) return Fail(StoreErrc::kCorruption, "stream index entry");
+    return DecodeFixed64BE(it->key().data() + 8);
+  };
+  auto head = first_from(1);
+  if (!head || *head == 0) return head;
+  for (StreamVersion step = 1;;) {
+    auto next = first_from(*head + step);
+    if (!next) return next;
+    if (*next != 0) {
+      head = next;
+      step *= 2;
+    } else if (step == 1) {
+      break;
+    } else {
+      step /= 2;
+    }
   }
-  if (!it->status().ok()) return Fail(FromStatus(it->status(), "load head"));
-  return StreamVersion{0};
+  if (auto again = first_from(*head); !again) return again;  // back on the head's entry: is it this stream's?
+  auto event = ReadAt(DecodeFixed64BE(it->value().data()));
+  if (!event) return Fail(event.error());
+  if (event->stream == stream) return *head;
+  return Fail(StoreErrc::kCorruption, "stream index: " + stream + " shares its hash with " + event->stream);
 }
 
 }  // namespace eventmart

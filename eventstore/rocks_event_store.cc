@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 
 #include "domain/ids.h"
 #include "eventstore/coding.h"
@@ -22,6 +23,13 @@ namespace rocks_internal {
 std::string PositionKey(GlobalPosition p) {
   std::string key;
   PutFixed64BE(&key, p);
+  return key;
+}
+
+std::string ExpiryKey(std::int64_t recorded_at_ms, std::string_view command_id) {
+  std::string key;
+  PutFixed64BE(&key, static_cast<std::uint64_t>(std::max<std::int64_t>(recorded_at_ms, 0)));
+  key.append(command_id);
   return key;
 }
 
@@ -95,10 +103,15 @@ Result<void> RocksEventStore::Impl::OpenDb(const std::string& dir, bool reader) 
   rocksdb::Options options = BaseOptions();
   rocksdb::DB* db = nullptr;
   rocksdb::Status s;
+  // A store from before the expiry index (or a new one) lacks its family.
+  std::vector<std::string> existing;
+  (void)rocksdb::DB::ListColumnFamilies(options, dir, &existing);
+  bool had_expiry = std::find(existing.begin(), existing.end(), kCommandExpiryFamily) != existing.end();
   if (reader) {
     options.max_open_files = -1;  // required by secondary instances
     secondary_dir_ = MakeSecondaryDir();
     auto families = Families(options);
+    if (!had_expiry) families.pop_back();  // the writer adds it when it next opens the store
     // A reader only replays the writer's WAL and then reads: append-only
     // vector memtables, sorted once on first read, cost far less to fill.
     for (auto& family : families) family.options.memtable_factory.reset(new rocksdb::VectorRepFactory());
@@ -110,6 +123,9 @@ Result<void> RocksEventStore::Impl::OpenDb(const std::string& dir, bool reader) 
   }
   if (!s.ok()) return Fail(FromStatus(s, "open " + dir));
   db_.reset(db);
+  if (!reader && !had_expiry) {
+    if (auto indexed = IndexUndatedCommands(); !indexed) return Fail(indexed.error());
+  }
   auto last = LoadLastPosition();
   if (!last) return Fail(last.error());
   return {};
@@ -286,6 +302,13 @@ bool RocksEventStore::WaitForPosition(GlobalPosition position,
 
 Result<std::optional<AppendResult>> RocksEventStore::FindCommand(std::string_view id) const {
   return impl_->FindCommand(id);
+}
+
+Result<std::uint64_t> RocksEventStore::PruneCommands(std::int64_t recorded_before_ms) {
+  std::promise<Result<std::uint64_t>> pruned;
+  auto future = pruned.get_future();
+  impl_->EnqueuePrune(recorded_before_ms, [&pruned](Result<std::uint64_t> r) { pruned.set_value(std::move(r)); });
+  return future.get();
 }
 
 Result<void> RocksEventStore::PutMeta(std::string_view key, std::string_view value) {

@@ -33,6 +33,9 @@ namespace eventmart {
 struct RocksStoreOptions {
   bool sync = true;  // fsync every commit group; false only for explicit benchmarks
   std::size_t max_group_appends = 8192;
+  // Stream heads the committer keeps in memory, per generation (two); the
+  // others are read from the stream index when an append names them.
+  std::size_t head_cache_entries = 65'536;
 };
 
 struct StoreStats {
@@ -64,6 +67,12 @@ class RocksEventStore final : public EventStore {
   GlobalPosition LastPosition() const override;
   bool WaitForPosition(GlobalPosition position, std::chrono::milliseconds timeout) const override;
   Result<std::optional<AppendResult>> FindCommand(std::string_view command_id) const override;
+
+  // Deletes the command records (idempotency) recorded before
+  // `recorded_before_ms` (wall clock), oldest first, at most kPruneBatch per
+  // call; returns how many. Serialised with appends on the committer thread.
+  [[nodiscard]] Result<std::uint64_t> PruneCommands(std::int64_t recorded_before_ms);
+  static constexpr std::uint64_t kPruneBatch = 20'000;
 
   // Small bookkeeping values beside the log (the default column family):
   // the Kafka relay's checkpoint, a query node's partition offsets. Never

@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -30,8 +31,12 @@ namespace rocks_internal {
 inline constexpr const char* kLogFamily = "log";
 inline constexpr const char* kStreamsFamily = "streams";
 inline constexpr const char* kCommandsFamily = "commands";
+// Command ids by the time they were recorded ("when" big-endian, then the
+// id): pruning walks the oldest first and stops at the cut.
+inline constexpr const char* kCommandExpiryFamily = "command_expiry";
 
 std::string PositionKey(GlobalPosition p);
+std::string ExpiryKey(std::int64_t recorded_at_ms, std::string_view command_id);
 std::string StreamIndexKey(std::uint64_t hash, StreamVersion version);
 std::string EncodeCommandRecord(const AppendResult& r, std::string_view payload);
 Result<AppendResult> DecodeCommandRecord(std::string_view bytes);
@@ -70,6 +75,7 @@ class RocksEventStore::Impl {
   // Appends (rocks_committer.cc).
   void StartCommitter();
   void Enqueue(AppendRequest request, AppendCallback done);
+  void EnqueuePrune(std::int64_t recorded_before_ms, std::function<void(Result<std::uint64_t>)> done);
 
   // Maintenance (rocks_maintenance.cc).
   Result<StoreStats> ComputeStats() const;
@@ -92,6 +98,8 @@ class RocksEventStore::Impl {
   rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
   rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
   rocksdb::ColumnFamilyHandle* commands() const { return handles_[3]; }
+  // Null on a reader of a store no new writer has opened yet.
+  rocksdb::ColumnFamilyHandle* command_expiry() const { return handles_.size() > 4 ? handles_[4] : nullptr; }
 
   static std::string MakeSecondaryDir();
 
@@ -99,6 +107,11 @@ class RocksEventStore::Impl {
 
   void CommitterLoop();
   void CommitGroup(std::vector<PendingAppend>& group);
+  // Deletes the command records recorded before the cut (committer thread:
+  // it alone writes command records, so no new record can be deleted).
+  Result<std::uint64_t> PruneCommandsBefore(std::int64_t recorded_before_ms);
+  // Records kept by a build without expiry index get one, dated now.
+  Result<void> IndexUndatedCommands();
   // Checks one append against the group's view of the heads and, if it
   // passes, adds its writes to the batch. Nothing is added on failure.
   Result<AppendResult> Stage(const AppendRequest& request, GroupState& state);
@@ -122,14 +135,21 @@ class RocksEventStore::Impl {
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<PendingAppend> queue_;
+  struct PendingPrune {
+    std::int64_t recorded_before_ms;
+    std::function<void(Result<std::uint64_t>)> done;
+  };
+  std::vector<PendingPrune> prunes_;
   bool stopping_ = false;
   bool closed_ = false;
   std::thread committer_;
 
   StoreMetrics metrics_;
 
-  // Committer thread only.
+  // Committer thread only: stream heads, bounded (RememberHead).
+  void RememberHead(const std::string& stream, StreamVersion version);
   std::unordered_map<std::string, StreamVersion> heads_;
+  std::unordered_map<std::string, StreamVersion> older_heads_;
   bool failed_ = false;
 
   mutable std::mutex position_mu_;

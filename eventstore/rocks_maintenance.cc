@@ -25,10 +25,11 @@ Result<StoreStats> RocksEventStore::Impl::ComputeStats() const {
     return ScanStep::kContinue;
   });
   if (!scanned) return Fail(scanned.error());
-  std::string count;
-  if (db_->GetProperty(commands(), "rocksdb.estimate-num-keys", &count)) {
-    stats.commands = std::strtoull(count.c_str(), nullptr, 10);
-  }
+  // Counted, not estimated: an estimate counts deleted (pruned) records
+  // until a compaction drops them.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), commands()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++stats.commands;
+  if (!it->status().ok()) return Fail(FromStatus(it->status(), "count command records"));
   std::error_code ec;
   for (auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
     if (entry.is_regular_file(ec)) stats.size_bytes += entry.file_size(ec);

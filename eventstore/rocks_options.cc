@@ -54,7 +54,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Families(const rocksdb::Options& ba
   return {{rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(base)},
           {kLogFamily, log},
           {kStreamsFamily, streams},
-          {kCommandsFamily, commands}};
+          {kCommandsFamily, commands},
+          {kCommandExpiryFamily, rocksdb::ColumnFamilyOptions(base)}};
 }
 
 }  // namespace eventmart::rocks_internal

@@ -8,6 +8,8 @@
 #include "api/http_server.h"
 #include "api/kafka_status.h"
 #include "commands/command_processor.h"
+#include "commands/idempotency_pruner.h"
+#include "commands/write_model_snapshots.h"
 #include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/all_projections.h"
@@ -66,6 +68,8 @@ int Serve(const ServeOptions& options) {
         snapshotter.Start();  // not before: both would fold the log at once
       },
       [](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
+  IdempotencyPruner pruner(*store, clock, options.idempotency_retention);
+  pruner.Start();
   auto ranking = std::make_shared<SalesRanking>();
   Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   projector.StartInBackground();
@@ -84,10 +88,12 @@ int Serve(const ServeOptions& options) {
   }
   App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
   app.snapshots = &snapshotter;
+  app.idempotency = &pruner;
   std::optional<RelayStatusOf> relay_status;
   if (relay) app.relay = &relay_status.emplace(*relay);
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;
   snapshotter.Stop();
+  pruner.Stop();
   processor.Stop();
   if (relay) relay->Stop();
   projector.Stop();

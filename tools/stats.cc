@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "commands/write_model_snapshots.h"
 #include "eventstore/rocks_event_store.h"
 #include "projections/read_model_store.h"
 #include "tools/cli_util.h"
@@ -39,6 +40,28 @@ std::map<std::string, ModelSize> ReadModelSizes(const std::string& dir) {
   return sizes;
 }
 
+// The newest snapshot, and the write model a server would hold (loaded the
+// way it loads it). Errors go into the JSON instead of failing the verb.
+nlohmann::json WriteModelJson(const EventStore& store, const std::string& data_dir, GlobalPosition up_to,
+                              nlohmann::json* snapshot_json) {
+  SnapshotFiles files(data_dir + "/snapshots");
+  auto newest = NewestSnapshot(files);
+  if (!newest) {
+    *snapshot_json = {{"error", newest.error().Describe()}};
+  } else if (!newest->exists) {
+    *snapshot_json = nullptr;
+  } else {
+    *snapshot_json = {{"position", newest->position},
+                      {"ageSeconds", (SystemClock().NowMs() - newest->written_at_ms) / 1000},
+                      {"bytes", newest->bytes}};
+  }
+  auto loaded = LoadWriteModel(store, &files, up_to);
+  if (!loaded) return {{"error", loaded.error().Describe()}};
+  AggregateCounts c = loaded->model.Counts();
+  return {{"users", c.users},     {"accounts", c.accounts}, {"products", c.products}, {"coupons", c.coupons},
+          {"couponHolders", c.coupon_holders}, {"carts", c.carts}, {"orders", c.orders}};
+}
+
 }  // namespace
 
 int Stats(const StatsOptions& options) {
@@ -57,7 +80,11 @@ int Stats(const StatsOptions& options) {
     for (const auto& [name, size] : ReadModelSizes(options.data_dir + "/views")) {
       models[name] = {{"keys", size.keys}, {"bytes", size.bytes}};
     }
+    nlohmann::json snapshot;
+    nlohmann::json write_model = WriteModelJson(**store, options.data_dir, stats->last_position, &snapshot);
     nlohmann::json j = {{"events", stats->events},
+                        {"snapshot", snapshot},
+                        {"writeModel", write_model},
                         {"readModels", models},
                         {"lastPosition", stats->last_position},
                         {"sizeBytes", stats->size_bytes},

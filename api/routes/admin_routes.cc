@@ -51,6 +51,13 @@ void RenderWriteModelMetrics(App& app, std::string* out) {
                          {"carts", counts.carts}, {"orders", counts.orders}}) {
     *out += std::string("eventmart_write_model_aggregates{kind=\"") + kind + "\"} " + std::to_string(n) + "\n";
   }
+  if (app.idempotency != nullptr) {
+    AppendMetric(out, "eventmart_idempotency_retention_seconds", "gauge",
+                 "How long an Idempotency-Key's first response is kept.",
+                 static_cast<double>(app.idempotency->retention().count()) / 1000.0);
+    AppendMetric(out, "eventmart_idempotency_pruned_total", "counter",
+                 "Idempotency records pruned after the retention.", static_cast<double>(app.idempotency->pruned()));
+  }
   if (app.snapshots == nullptr) return;
   SnapshotStatus snapshot = app.snapshots->Status();
   AppendMetric(out, "eventmart_snapshot_position", "gauge", "Log position of the newest write-model snapshot (0: none).",

@@ -84,7 +84,7 @@ TEST_CASE("A corrupt stored event gives a clear error", "[eventstore][corruption
     // Overwrite position 2 behind the store's back.
     rocksdb::DB* db = nullptr;
     std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"commands", {}}};
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"log", {}}, {"streams", {}}, {"commands", {}}, {"command_expiry", {}}};
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::Options options;
     rocksdb::ColumnFamilyOptions streams;
@@ -108,3 +108,31 @@ TEST_CASE("A corrupt stored event gives a clear error", "[eventstore][corruption
   CHECK(seen == std::vector<GlobalPosition>{1});
 }
 
+
+TEST_CASE("Given more streams than the head cache holds, expected versions are still checked exactly",
+          "[eventstore][heads]") {
+  std::string dir = TempDir("head-cache");
+  auto opened = RocksEventStore::Open(dir, {.head_cache_entries = 4});
+  REQUIRE(opened);
+  auto& store = **opened;
+  auto append = [&](const std::string& stream, ExpectedVersion expected) {
+    AppendRequest request;
+    request.streams.push_back({.stream = stream, .expected = expected, .events = {EventRecord{.type = "t.E", .body = "x"}}});
+    return store.Append(std::move(request));
+  };
+  for (int i = 0; i < 40; ++i) REQUIRE(append("s-" + std::to_string(i), ExpectedVersion::NoStream()));
+  for (int i = 0; i < 40; ++i) {
+    auto second = append("s-" + std::to_string(i), ExpectedVersion::Exactly(1));
+    INFO((second ? std::string("ok") : second.error().Describe()));
+    REQUIRE(second);
+  }
+  // Long out of the cache: the versions come from the stream index.
+  for (int i = 0; i < 40; ++i) {
+    auto stale = append("s-" + std::to_string(i), ExpectedVersion::Exactly(1));
+    REQUIRE_FALSE(stale);
+    CHECK(stale.error().code == StoreErrc::kVersionConflict);
+    CHECK(append("s-" + std::to_string(i), ExpectedVersion::NoStream()).error().code == StoreErrc::kVersionConflict);
+  }
+  CHECK(append("s-0", ExpectedVersion::Exactly(2)));
+  CHECK(store.LastPosition() == 81);
+}
