@@ -20,6 +20,11 @@ rocksdb::Options BaseOptions() {
   // The stream index uses a hash-skiplist memtable, which needs this off.
   o.allow_concurrent_memtable_write = false;
   o.keep_log_file_num = 5;
+  // What a crash leaves to replay at the next start: without a bound, the
+  // quiet families (command records) would pin WAL files until the total
+  // reached four times every write buffer (~1 GB), and replaying that takes
+  // seconds. Past this, the oldest family is flushed and its WAL let go.
+  o.max_total_wal_size = 128 << 20;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   return o;
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "commands/command_processor.h"
+#include "commands/write_model_snapshots.h"
 #include "eventstore/rocks_event_store.h"
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
@@ -86,11 +87,27 @@ int BenchIssue(const BenchIssueOptions& o) {
   auto coupon = SubmitAndWait(processor, CreateCoupon{{"storm", DiscountType::kFixed, 1000, o.users, 0}});
   if (!coupon) return kExitFailure;
   IssueStorm storm(processor, std::get<CouponView>(*coupon).coupon_id, first, o.users);
+  // Snapshots beside the storm, as serve takes them: on their own thread.
+  SnapshotFiles files(o.data_dir + "/snapshots");
+  std::optional<Snapshotter> snapshotter;
+  if (o.snapshot_every_events > 0) {
+    snapshotter.emplace(**store, files, clock,
+                        SnapshotPolicy{.every_events = o.snapshot_every_events, .every = std::chrono::hours(1),
+                                       .poll = std::chrono::milliseconds(20)});
+    snapshotter->Start();
+  }
   auto start = std::chrono::steady_clock::now();
   for (int w = 0; w < o.writers; ++w) storm.Submit();
   storm.Wait();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   processor.Stop();
+  if (snapshotter) {
+    snapshotter->Stop();
+    SnapshotStatus s = snapshotter->Status();
+    std::printf("snapshots=%llu last_snapshot_seconds=%.3f last_snapshot_bytes=%llu\n",
+                static_cast<unsigned long long>(s.taken), s.last_write_seconds,
+                static_cast<unsigned long long>(s.bytes));
+  }
   std::printf("users=%lld writers=%d failures=%lld seconds=%.3f\n", static_cast<long long>(o.users), o.writers,
               static_cast<long long>(storm.failures()), seconds);
   std::printf("issues_per_sec=%.0f\n", static_cast<double>(o.users) / seconds);

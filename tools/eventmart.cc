@@ -113,6 +113,8 @@ int main(int argc, char** argv) {
   issue_cmd->add_option("--data-dir", issue.data_dir, "A new folder for the benchmark store")->required();
   issue_cmd->add_option("--users", issue.users, "Users, and the coupon's quantity")->capture_default_str();
   issue_cmd->add_option("--writers", issue.writers, "Concurrent submitters")->capture_default_str();
+  issue_cmd->add_option("--snapshot-every-events", issue.snapshot_every_events,
+                        "Take write-model snapshots during the storm, every N events (0: none)")->capture_default_str();
 
   BenchRelayOptions bench_relay;
   auto* relay_cmd = bench_cmd->add_subcommand("relay", "Publish a whole store to Kafka through the relay; prints events_per_sec last");

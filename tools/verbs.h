@@ -86,6 +86,7 @@ struct BenchIssueOptions {
   std::string data_dir;
   std::int64_t users = 200'000;
   int writers = 256;
+  std::uint64_t snapshot_every_events = 0;  // 0: no snapshots during the storm
 };
 int BenchIssue(const BenchIssueOptions& options);
 
