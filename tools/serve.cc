@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "api/http_server.h"
 #include "api/kafka_status.h"
+#include "cluster/cluster_node.h"
 #include "commands/command_processor.h"
 #include "eventstore/kafka/relay.h"
 #include "eventstore/rocks_event_store.h"
@@ -19,6 +20,93 @@
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
+namespace {
+
+std::optional<ClusterOptions> ToClusterOptions(const ServeOptions& options) {
+  auto peers = ClusterNode::ParsePeers(options.peers);
+  if (!peers) {
+    std::fprintf(stderr, "eventmart serve: --peers: %s\n", peers.error().detail.c_str());
+    return std::nullopt;
+  }
+  if (!peers->contains(options.node_id)) {
+    std::fprintf(stderr, "eventmart serve: --node-id %d is not in --peers\n", options.node_id);
+    return std::nullopt;
+  }
+  if (options.demo) {
+    std::fprintf(stderr, "eventmart serve: --demo is for a single node (a cluster starts empty)\n");
+    return std::nullopt;
+  }
+  ClusterOptions cluster{.node_id = options.node_id, .peers = std::move(*peers), .prefix = options.cluster_prefix,
+                         .retain_batches = options.cluster_retain_batches};
+  std::string_view endpoints = options.etcd_endpoints;
+  while (!endpoints.empty()) {
+    auto comma = endpoints.find(',');
+    if (comma != 0) cluster.etcd_endpoints.emplace_back(endpoints.substr(0, comma));
+    endpoints = comma == std::string_view::npos ? std::string_view() : endpoints.substr(comma + 1);
+  }
+  if (cluster.etcd_endpoints.empty()) {
+    std::fprintf(stderr, "eventmart serve: --etcd-endpoints names no endpoint\n");
+    return std::nullopt;
+  }
+  if (cluster.prefix.empty() || cluster.prefix.back() != '/') cluster.prefix += '/';
+  return cluster;
+}
+
+// A clustered node: it follows the leader's committed batches and, while
+// it leads, decides commands (a command processor folded from the log at
+// each election) and relays to Kafka. Queries are answered in every role.
+int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options,
+                     const std::optional<KafkaOptions>& kafka, Stores& stores, const Clock& clock,
+                     const CommandProcessorOptions& processor_options) {
+  auto& store = stores.log;
+  auto ranking = std::make_shared<SalesRanking>();
+  Projector projector(*store, *stores.views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
+  if (auto started = projector.Start(); !started) {
+    spdlog::error("projections failed: {}", started.error().Describe());
+    return kExitFailure;
+  }
+  std::unique_ptr<KafkaRelay> relay;  // the cluster thread's, while leading
+  LeaderHooks hooks{
+      .start = [&]() -> Result<std::shared_ptr<CommandProcessor>> {
+        auto processor = std::make_shared<CommandProcessor>(*store, clock, processor_options);
+        auto folded = processor->Start();
+        if (!folded) return Fail(folded.error());
+        spdlog::info("leading: state loaded from {} events", *folded);
+        if (kafka) {
+          // Resumes from the relay's checkpoint in this node's log: events
+          // the previous leader relayed after its last checkpoint that this
+          // node saw go again, with the same eventId.
+          relay = std::make_unique<KafkaRelay>(*store, RelayOptions{.kafka = *kafka});
+          if (auto started = relay->Start(); !started) {
+            spdlog::error("leading without the Kafka relay: {}", started.error().Describe());
+            relay.reset();
+          }
+        }
+        return processor;
+      },
+      .stop = [&](std::shared_ptr<CommandProcessor> processor) {
+        processor->Stop();
+        // Every append the processor queued has answered once this one has
+        // (the committer answers in order).
+        if (auto barrier = store->Append({}); !barrier) spdlog::debug("barrier: {}", barrier.error().Describe());
+        if (relay) {
+          relay->Stop();
+          relay.reset();
+        }
+      }};
+  ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
+  App app{*store, nullptr, projector, *stores.views, *ranking, clock, {.admin_token = options.admin_token}};
+  app.cluster = &node;
+  node.Start();
+  auto listen = ParseHostPort(options.listen);
+  bool served = ServeUntilSignal(app, *listen, options.threads, "eventmart", "cluster node in " + options.data_dir);
+  node.Stop();
+  projector.Stop();
+  spdlog::info("stopped at position {}", store->LastPosition());
+  return served ? kExitOk : kExitFailure;
+}
+
+}  // namespace
 
 int Serve(const ServeOptions& options) {
   auto listen = ParseHostPort(options.listen);
@@ -30,6 +118,11 @@ int Serve(const ServeOptions& options) {
   if (!options.kafka.brokers.empty()) {
     kafka = ToKafkaOptions(options.kafka, "serve");
     if (!kafka) return kExitUsage;
+  }
+  std::optional<ClusterOptions> cluster_options;
+  if (options.node_id > 0) {
+    cluster_options = ToClusterOptions(options);
+    if (!cluster_options) return kExitUsage;
   }
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   auto stores = OpenStores(options.data_dir);
@@ -46,6 +139,7 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
+  if (cluster_options) return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options);
   CommandProcessor processor(*store, clock, processor_options);
   auto folded = processor.Start([](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   if (!folded) {

@@ -1,0 +1,258 @@
+// A three-node cluster on loopback (`eventmart dev-cluster`: three etcd
+// members, three `serve` processes), driven over HTTP and checked with the
+// CLI, as an operator would. Losing "a machine" kills a node and its etcd
+// member; a crash kills the serve process alone.
+#include <signal.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "tests/cluster/cluster_support.h"
+#include "tests/support/cli_helpers.h"
+
+using namespace eventmart::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t BalanceOn(DevCluster& cluster, int id, std::int64_t user, std::int64_t min_position) {
+  HttpClient c("127.0.0.1", PortOf(cluster.node(id).url));
+  auto r = c.Get("/api/v1/points/" + Id(user), {"EventMart-Min-Position: " + std::to_string(min_position)});
+  INFO("node " << id << ": " << r.status << " " << r.body);
+  REQUIRE(r.status == 200);
+  return r.json()["balance"].get<std::int64_t>();
+}
+
+int AnyFollower(DevCluster& cluster, int leader, int other = 0) {
+  for (int id = 1; id <= 3; ++id) {
+    if (id != leader && id != other && cluster.node(id).up) return id;
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("A cluster acknowledges with one follower down, refuses with two down, and a wiped node catches up",
+          "[cluster]") {
+  DevCluster cluster("cluster-quorum");
+  int leader = cluster.WaitForLeader();
+  REQUIRE(leader != 0);
+  REQUIRE(cluster.WaitForAgreement(leader));
+  int follower = AnyFollower(cluster, leader);
+  int other = AnyFollower(cluster, leader, follower);
+
+  // Every node reports the same leader, and the contract's fields
+  auto status = cluster.Status(follower);
+  REQUIRE_FALSE(status.is_null());
+  CHECK(status["nodeId"] == follower);
+  CHECK(status["role"] == "follower");
+  CHECK(status["leaderId"] == leader);
+  CHECK(status["leaderUrl"] == cluster.node(leader).url);
+  CHECK(status["term"].get<std::int64_t>() > 0);
+  CHECK(status["members"].size() == 3);
+
+  // A command sent to a follower is redirected to the same path on the leader
+  HttpClient on_follower("127.0.0.1", PortOf(cluster.node(follower).url));
+  auto redirected = on_follower.Post("/api/v1/users", R"({"name":"ann"})");
+  CHECK(redirected.status == 307);
+  CHECK(redirected.headers["location"] == cluster.node(leader).url + "/api/v1/users");
+
+  // The leader's answer carries the position, which any follower can wait for
+  HttpClient on_leader("127.0.0.1", PortOf(cluster.node(leader).url));
+  auto created = on_leader.Post("/api/v1/users", R"({"name":"ann"})");
+  REQUIRE(created.status == 201);
+  std::int64_t ann = created.json()["userId"];
+  REQUIRE(PositionOf(created) > 0);
+  auto charged = on_leader.Post("/api/v1/points/" + Id(ann) + "/charge", R"({"amount":1000})");
+  REQUIRE(charged.status == 200);
+  CHECK(BalanceOn(cluster, follower, ann, PositionOf(charged)) == 1000);
+
+  // A position nobody has reached: the bounded wait ends in 503 NOT_READY
+  auto unreached = on_follower.Get("/api/v1/points/" + Id(ann), {"EventMart-Min-Position: 999999999"});
+  CheckError(unreached, 503, "NOT_READY");
+  CheckError(on_follower.Get("/api/v1/points/" + Id(ann), {"EventMart-Min-Position: soon"}), 400, "INVALID_REQUEST");
+
+  // When one follower's machine is lost, a command is still acknowledged and is on the other follower
+  cluster.KillMachine(follower);
+  auto second = on_leader.Post("/api/v1/points/" + Id(ann) + "/charge", R"({"amount":200})");
+  REQUIRE(second.status == 200);
+  CHECK(BalanceOn(cluster, other, ann, PositionOf(second)) == 1200);
+  CHECK(BalanceOn(cluster, leader, ann, PositionOf(second)) == 1200);
+
+  // When a second machine is lost, commands are refused and none is acknowledged
+  cluster.KillMachine(other);
+  for (int i = 0; i < 3; ++i) {
+    auto refused = on_leader.Post("/api/v1/points/" + Id(ann) + "/charge", R"({"amount":7})");
+    INFO(refused.body);
+    CHECK(refused.status == 503);
+  }
+
+  // Then, with the machines back and node 'follower' wiped, the refused
+  // charges are nowhere and the wiped node has everything
+  std::filesystem::remove_all(cluster.node(follower).data_dir);
+  cluster.RestartEtcd(other);
+  cluster.RestartEtcd(follower);
+  cluster.RestartNode(other);
+  cluster.RestartNode(follower);
+  REQUIRE(cluster.WaitForLeader() != 0);
+  LeaderClient client(cluster, other);
+  auto after = client.Post("/api/v1/points/" + Id(ann) + "/charge", R"({"amount":1})", "after-recovery");
+  REQUIRE(after.status == 200);
+  for (int id = 1; id <= 3; ++id) CHECK(BalanceOn(cluster, id, ann, PositionOf(after)) == 1201);
+}
+
+TEST_CASE("kill -9 of the leader under order and pay load loses no acknowledged command", "[cluster]") {
+  DevCluster cluster("cluster-failover");
+  int leader = cluster.WaitForLeader();
+  REQUIRE(leader != 0);
+  LeaderClient setup(cluster, leader);
+  auto product = setup.Post("/api/v1/admin/products", R"({"name":"Mug","price":10,"stock":100000})", "product",
+                            15s, {kAdmin});
+  REQUIRE(product.status == 201);
+  auto line = OneLine(product.json(), 1);
+  constexpr int kWriters = 4;
+  std::vector<std::int64_t> users;
+  for (int w = 0; w < kWriters; ++w) {
+    auto user = setup.Post("/api/v1/users", R"({"name":"w)" + std::to_string(w) + R"("})", "user-" + std::to_string(w));
+    REQUIRE(user.status == 201);
+    users.push_back(user.json()["userId"]);
+    REQUIRE(setup.Post("/api/v1/points/" + Id(users.back()) + "/charge", R"({"amount":1000000})",
+                       "charge-" + std::to_string(w)).status == 200);
+  }
+
+  // Given writers placing and paying orders through whoever leads
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::map<std::int64_t, bool> acknowledged;  // order id -> paid acknowledged
+  std::vector<std::chrono::steady_clock::time_point> ack_times;
+  std::int64_t max_position = 0;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      LeaderClient client(cluster, leader);
+      for (int i = 0; !stop; ++i) {
+        std::string key = "w" + std::to_string(w) + "-" + std::to_string(i);
+        auto placed = client.Post("/api/v1/orders", OrderBody(users[w], line), key + "-order", 20s);
+        if (placed.status != 201) continue;
+        std::int64_t order = placed.json()["orderId"];
+        {
+          std::lock_guard lock(mu);
+          acknowledged[order] = false;
+          ack_times.push_back(std::chrono::steady_clock::now());
+          max_position = std::max(max_position, PositionOf(placed));
+        }
+        auto paid = client.Post("/api/v1/payments", PayBody(order, users[w]), key + "-pay", 20s);
+        if (paid.status != 200) continue;
+        std::lock_guard lock(mu);
+        acknowledged[order] = true;
+        ack_times.push_back(std::chrono::steady_clock::now());
+        max_position = std::max(max_position, PositionOf(paid));
+      }
+    });
+  }
+
+  // When the leader is killed with SIGKILL in the middle of it
+  std::this_thread::sleep_for(1500ms);
+  auto killed_at = std::chrono::steady_clock::now();
+  cluster.KillNode(leader);
+  int successor = cluster.WaitForLeader(15s, leader);
+  std::this_thread::sleep_for(2000ms);
+  stop = true;
+  for (auto& t : writers) t.join();
+
+  // Then a new leader acknowledged commands within 5 s
+  REQUIRE(successor != 0);
+  std::optional<double> first_ack_after;
+  for (auto t : ack_times) {
+    if (t > killed_at) {
+      double s = std::chrono::duration<double>(t - killed_at).count();
+      if (!first_ack_after || s < *first_ack_after) first_ack_after = s;
+    }
+  }
+  REQUIRE(first_ack_after);
+  CHECK(*first_ack_after <= 5.0);
+  REQUIRE(acknowledged.size() > 10);
+
+  // And every acknowledged order is on every surviving node, paid when its payment was acknowledged
+  for (int id = 1; id <= 3; ++id) {
+    if (id == leader) continue;
+    HttpClient c("127.0.0.1", PortOf(cluster.node(id).url));
+    for (const auto& [order, paid] : acknowledged) {
+      auto got = c.Get("/api/v1/orders/" + Id(order), {"EventMart-Min-Position: " + std::to_string(max_position)});
+      INFO("node " << id << " order " << order << ": " << got.body);
+      REQUIRE(got.status == 200);
+      if (paid) CHECK(got.json()["status"] == "PAID");
+    }
+  }
+
+  // And the killed node, restarted, converges: every store replays the same bytes and verifies
+  cluster.RestartNode(leader);
+  REQUIRE(cluster.WaitApplied(leader, max_position));
+  auto final_status = cluster.Status(successor);
+  std::int64_t commit = final_status["commitPosition"];
+  for (int id = 1; id <= 3; ++id) {
+    REQUIRE(cluster.WaitApplied(id, commit));
+    BalanceOn(cluster, id, users[0], commit);  // and its read models have folded it all
+  }
+  cluster.StopAll();
+  std::vector<std::string> replays;
+  for (int id = 1; id <= 3; ++id) {
+    RunOk({EVENTMART_BIN, "verify", "--data-dir", cluster.node(id).data_dir});
+    replays.push_back(RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(id).data_dir}).out);
+  }
+  CHECK(replays[0] == replays[1]);
+  CHECK(replays[1] == replays[2]);
+  std::map<std::int64_t, int> placed_events;
+  for (const auto& event : JsonLines(replays[0])) {
+    if (event["type"] == "order.OrderPlaced") ++placed_events[event["data"]["orderId"].get<std::int64_t>()];
+  }
+  for (const auto& [order, paid] : acknowledged) CHECK(placed_events[order] == 1);
+}
+
+TEST_CASE("A leader paused past its lease acknowledges nothing afterwards and leaks nothing", "[cluster]") {
+  DevCluster cluster("cluster-paused");
+  int leader = cluster.WaitForLeader();
+  REQUIRE(leader != 0);
+  LeaderClient setup(cluster, leader);
+  auto user = setup.Post("/api/v1/users", R"({"name":"pat"})", "pat");
+  REQUIRE(user.status == 201);
+  std::int64_t pat = user.json()["userId"];
+
+  // Given the leader paused with SIGSTOP, and charges sent to it meanwhile
+  REQUIRE(kill(cluster.node(leader).pid, SIGSTOP) == 0);
+  std::vector<std::future<Response>> sent;
+  for (int i = 0; i < 3; ++i) {
+    sent.push_back(std::async(std::launch::async, [&, i] {
+      HttpClient c("127.0.0.1", PortOf(cluster.node(leader).url));
+      return c.Post("/api/v1/points/" + Id(pat) + "/charge", R"({"amount":5})",
+                    {"Idempotency-Key: paused-" + std::to_string(i)});
+    }));
+  }
+
+  // When another node is elected and acknowledges a charge, and the old leader resumes
+  cluster.node(leader).up = false;
+  int successor = cluster.WaitForLeader(15s, leader);
+  REQUIRE(successor != 0);
+  LeaderClient client(cluster, successor);
+  auto charged = client.Post("/api/v1/points/" + Id(pat) + "/charge", R"({"amount":1000})", "on-successor");
+  REQUIRE(charged.status == 200);
+  REQUIRE(kill(cluster.node(leader).pid, SIGCONT) == 0);
+  cluster.node(leader).up = true;
+
+  // Then none of the requests it held is acknowledged
+  for (auto& f : sent) {
+    auto r = f.get();
+    INFO(r.status << " " << r.body);
+    CHECK((r.status == 503 || r.status == 307));
+  }
+  // And it follows the new leader, and no node shows anything the old leader decided alone
+  auto later = client.Post("/api/v1/points/" + Id(pat) + "/charge", R"({"amount":1})", "later");
+  REQUIRE(later.status == 200);
+  REQUIRE(cluster.WaitApplied(leader, PositionOf(later)));
+  for (int id = 1; id <= 3; ++id) CHECK(BalanceOn(cluster, id, pat, PositionOf(later)) == 1001);
+  CHECK(cluster.WaitForAgreement(successor));
+}
