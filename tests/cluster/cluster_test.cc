@@ -269,3 +269,72 @@ TEST_CASE("A leader paused past its lease acknowledges nothing afterwards and le
   for (int id = 1; id <= 3; ++id) CHECK(BalanceOn(cluster, id, pat, PositionOf(later)) == 1001);
   CHECK(cluster.WaitForAgreement(successor));
 }
+
+TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
+  DevCluster cluster("cluster-races");
+  int leader = cluster.WaitForLeader();
+  REQUIRE(leader != 0);
+  LeaderClient setup(cluster, leader);
+  // Given a coupon of 30 and a product with 25 in stock, and 60 buyers
+  auto coupon = setup.Post("/api/v1/admin/coupons",
+                           R"({"name":"race","discountType":"FIXED","discountValue":10,"totalQuantity":30})", "coupon",
+                           15s, {kAdmin});
+  REQUIRE(coupon.status == 201);
+  auto product = setup.Post("/api/v1/admin/products", R"({"name":"Lamp","price":100,"stock":25})", "lamp", 15s, {kAdmin});
+  REQUIRE(product.status == 201);
+  std::vector<std::int64_t> buyers;
+  for (int i = 0; i < 60; ++i) {
+    auto user = setup.Post("/api/v1/users", R"({"name":"b)" + std::to_string(i) + R"("})", "buyer-" + std::to_string(i));
+    REQUIRE(user.status == 201);
+    buyers.push_back(user.json()["userId"]);
+  }
+
+  // When every buyer asks for the coupon and one lamp, half before and half
+  // during a kill -9 of the leader, each retrying with its key until answered
+  std::atomic<int> issued{0}, sold_out{0}, ordered{0}, out_of_stock{0}, other{0};
+  std::atomic<std::int64_t> max_position{0};
+  auto buy = [&](int from, int to) {
+    LeaderClient client(cluster, leader);
+    for (int i = from; i < to; ++i) {
+      auto got = client.Post("/api/v1/coupons/" + Id(coupon.json()["couponId"]) + "/issue", UserBody(buyers[i]),
+                             "issue-" + std::to_string(i), 20s);
+      if (got.status == 201) ++issued;
+      else if (got.status == 409 && got.json()["code"] == "COUPON_SOLD_OUT") ++sold_out;
+      else ++other;
+      auto order = client.Post("/api/v1/orders", OrderBody(buyers[i], OneLine(product.json(), 1)),
+                               "order-" + std::to_string(i), 20s);
+      if (order.status == 201) ++ordered;
+      else if (order.status == 409 && order.json()["code"] == "OUT_OF_STOCK") ++out_of_stock;
+      else ++other;
+      std::int64_t p = std::max(PositionOf(got), PositionOf(order));
+      for (auto seen = max_position.load(); p > seen && !max_position.compare_exchange_weak(seen, p);) {
+      }
+    }
+  };
+  std::vector<std::thread> before;
+  for (int t = 0; t < 3; ++t) before.emplace_back(buy, t * 10, t * 10 + 10);
+  for (auto& t : before) t.join();
+  std::vector<std::thread> during;
+  for (int t = 0; t < 3; ++t) during.emplace_back(buy, 30 + t * 10, 30 + t * 10 + 10);
+  std::this_thread::sleep_for(20ms);
+  cluster.KillNode(leader);
+  for (auto& t : during) t.join();
+
+  // Then exactly 30 coupons and 25 lamps went out, and every surviving node says so
+  CHECK(other == 0);
+  CHECK(issued == 30);
+  CHECK(sold_out == 30);
+  CHECK(ordered == 25);
+  CHECK(out_of_stock == 35);
+  for (int id = 1; id <= 3; ++id) {
+    if (id == leader) continue;
+    HttpClient c("127.0.0.1", PortOf(cluster.node(id).url));
+    std::string wait = "EventMart-Min-Position: " + std::to_string(max_position.load());
+    auto got_coupon = c.Get("/api/v1/coupons/" + Id(coupon.json()["couponId"]), {wait});
+    REQUIRE(got_coupon.status == 200);
+    CHECK(got_coupon.json()["remainingQuantity"] == 0);
+    auto got_product = c.Get("/api/v1/products/" + Id(product.json()["productId"]), {wait});
+    REQUIRE(got_product.status == 200);
+    CHECK(got_product.json()["stock"] == 0);
+  }
+}
