@@ -266,6 +266,19 @@ Result<void> ClusterNode::RefreshView() {
   return {};
 }
 
+Result<GlobalPosition> ClusterNode::SharedRelayCheckpoint() {
+  auto range = etcd_.Range(Key("relayed"), {}, 0, /*serializable=*/false);
+  if (!range) return Fail(range.error());
+  if (range->kvs.empty()) return GlobalPosition{0};
+  GlobalPosition position = 0;
+  const std::string& text = range->kvs[0].value;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), position);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Fail(ClusterErrc::kBadResponse, "relayed is '" + text + "'");
+  }
+  return position;
+}
+
 // The leader key is gone or another node's (this node's lease lapsed).
 bool ClusterNode::Deposed() const {
   std::lock_guard lock(mu_);
@@ -279,7 +292,11 @@ void ClusterNode::Report() {
     role = RoleName(static_cast<int>(role_));
   }
   json body{{"applied", store_.LastPosition()}, {"sequence", store_.ReplicatedSequence()}, {"role", role}};
-  auto put = etcd_.Txn({}, {EtcdOp::Put(Key("members/") + std::to_string(options_.node_id), body.dump(), lease_.load())}, {});
+  std::vector<EtcdOp> ops{EtcdOp::Put(Key("members/") + std::to_string(options_.node_id), body.dump(), lease_.load())};
+  if (leading_ && hooks_.relayed) {
+    if (GlobalPosition relayed = hooks_.relayed(); relayed > 0) ops.push_back(EtcdOp::Put(Key("relayed"), std::to_string(relayed)));
+  }
+  auto put = etcd_.Txn({}, ops, {});
   if (!put) spdlog::debug("cluster: report: {}", put.error().Describe());
 }
 

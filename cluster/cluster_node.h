@@ -9,6 +9,7 @@
 //                 the same transaction as head, guarded by the leader key's
 //                 create_revision (fencing) and head's mod_revision.
 //   members/<id>  what each node reports (applied position), on its lease.
+//   relayed       the Kafka relay's checkpoint, published by the leader.
 // The leader's committer calls Replicate (eventstore/replicator.h) for each
 // group and acknowledges it only after that transaction succeeded and the
 // local write synced. Followers poll log/ and apply each batch at the same
@@ -46,7 +47,7 @@ struct ClusterOptions {
   std::int64_t lease_ttl_seconds = 2;  // how long a silent leader keeps the leadership
   std::chrono::milliseconds poll{5};   // a follower's idle wait between reads of log/
   std::chrono::milliseconds etcd_timeout{1500};
-  std::uint64_t retain_batches = 20'000;  // batches kept in etcd for members that are behind, down or wiped
+  std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
 };
 
 // What the node runs while it leads; serve wires the command processor
@@ -56,6 +57,9 @@ struct LeaderHooks {
   // Stops deciding and relaying; returns once every callback of the
   // processor has run.
   std::function<void(std::shared_ptr<CommandProcessor>)> stop;
+  // The Kafka relay's checkpoint while leading (0: no relay); shared in
+  // etcd so that a new leader resumes from it, not from its own.
+  std::function<GlobalPosition()> relayed;
 };
 
 class ClusterNode final : public Replicator, public ClusterView {
@@ -69,6 +73,9 @@ class ClusterNode final : public Replicator, public ClusterView {
   void Stop();
 
   Result<void> Replicate(std::uint64_t sequence, std::string_view batch) override;
+  // The relay checkpoint the leaders published (`relayed` key; 0 if none).
+  // For LeaderHooks::start, which runs on the node's thread.
+  [[nodiscard]] Result<GlobalPosition> SharedRelayCheckpoint();
   CommandRoute RouteCommand() const override;
   ClusterStatus Status() const override;
 

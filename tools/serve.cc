@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 #include "api/app.h"
@@ -52,6 +53,19 @@ std::optional<ClusterOptions> ToClusterOptions(const ServeOptions& options) {
   return cluster;
 }
 
+// Moves this node's relay checkpoint up to the one the cluster's leaders
+// published, so that a new leader does not publish the history again.
+Result<void> AdoptRelayCheckpoint(ClusterNode& cluster, RocksEventStore& store) {
+  auto shared = cluster.SharedRelayCheckpoint();
+  if (!shared) return Fail(shared.error());
+  auto own = store.GetMeta(kRelayCheckpointKey);
+  if (!own) return Fail(own.error());
+  GlobalPosition mine = *own ? std::strtoull((*own)->c_str(), nullptr, 10) : 0;
+  if (*shared <= mine) return {};
+  spdlog::info("relay: resuming from the cluster's checkpoint {} (this node's was {})", *shared, mine);
+  return store.PutMeta(kRelayCheckpointKey, std::to_string(*shared));
+}
+
 // A clustered node: it follows the leader's committed batches and, while
 // it leads, decides commands (a command processor folded from the log at
 // each election) and relays to Kafka. Queries are answered in every role.
@@ -66,6 +80,7 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
     return kExitFailure;
   }
   std::unique_ptr<KafkaRelay> relay;  // the cluster thread's, while leading
+  ClusterNode* cluster = nullptr;     // set below, before the node starts
   LeaderHooks hooks{
       .start = [&]() -> Result<std::shared_ptr<CommandProcessor>> {
         auto processor = std::make_shared<CommandProcessor>(*store, clock, processor_options);
@@ -73,9 +88,13 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
         if (!folded) return Fail(folded.error());
         spdlog::info("leading: state loaded from {} events", *folded);
         if (kafka) {
-          // Resumes from the relay's checkpoint in this node's log: events
-          // the previous leader relayed after its last checkpoint that this
-          // node saw go again, with the same eventId.
+          // Resumes from the checkpoint the last leader published (or this
+          // node's own, if later): events relayed after it go again, with
+          // the same eventId.
+          if (auto adopted = AdoptRelayCheckpoint(*cluster, *store); !adopted) {
+            spdlog::warn("relay checkpoint of the cluster: {}; resuming from this node's own",
+                         adopted.error().Describe());
+          }
           relay = std::make_unique<KafkaRelay>(*store, RelayOptions{.kafka = *kafka});
           if (auto started = relay->Start(); !started) {
             spdlog::error("leading without the Kafka relay: {}", started.error().Describe());
@@ -93,8 +112,13 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
           relay->Stop();
           relay.reset();
         }
+      },
+      .relayed = [&] {
+        // The node's thread, like start and stop: the relay is not swapped meanwhile.
+        return relay ? relay->Status().position : GlobalPosition{0};
       }};
   ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
+  cluster = &node;
   App app{*store, nullptr, projector, *stores.views, *ranking, clock, {.admin_token = options.admin_token}};
   app.cluster = &node;
   node.Start();

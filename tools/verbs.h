@@ -33,7 +33,7 @@ struct ServeOptions {
   std::string peers;           // 1=http://HOST:PORT,2=...
   std::string etcd_endpoints;  // http://HOST:PORT,...
   std::string cluster_prefix = "/eventmart/";
-  std::uint64_t cluster_retain_batches = 20'000;
+  std::uint64_t cluster_retain_batches = 5'000;
 };
 int Serve(const ServeOptions& options);
 

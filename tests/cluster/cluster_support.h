@@ -45,10 +45,9 @@ struct ClusterNodeInfo {
 
 class DevCluster {
  public:
-  explicit DevCluster(const std::string& name)
-      : dir_(TempDir(name)),
-        process_({EVENTMART_BIN, "dev-cluster", "--nodes", "3", "--dir", dir_, "--admin-token", "secret"},
-                 dir_ + "/dev-cluster.err") {
+  // `serve_flags` go to every node (after dev-cluster's `--`).
+  explicit DevCluster(const std::string& name, std::vector<std::string> serve_flags = {})
+      : dir_(TempDir(name)), process_(Command(dir_, serve_flags), dir_ + "/dev-cluster.err") {
     std::string line;
     REQUIRE(process_.ReadLine(&line, 60'000));
     auto described = nlohmann::json::parse(line);
@@ -193,6 +192,12 @@ class DevCluster {
   }
 
  private:
+  static std::vector<std::string> Command(const std::string& dir, const std::vector<std::string>& serve_flags) {
+    std::vector<std::string> argv = {EVENTMART_BIN, "dev-cluster", "--nodes", "3", "--dir", dir, "--admin-token", "secret"};
+    if (!serve_flags.empty()) argv.push_back("--");
+    argv.insert(argv.end(), serve_flags.begin(), serve_flags.end());
+    return argv;
+  }
   std::string dir_;
   Process process_;
   std::vector<std::unique_ptr<ClusterNodeInfo>> nodes_;

@@ -13,6 +13,7 @@
 
 #include "tests/cluster/cluster_support.h"
 #include "tests/support/cli_helpers.h"
+#include "tests/support/kafka_reader.h"
 
 using namespace eventmart::testing;
 using namespace std::chrono_literals;
@@ -337,4 +338,57 @@ TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
     REQUIRE(got_product.status == 200);
     CHECK(got_product.json()["stock"] == 0);
   }
+}
+
+TEST_CASE("Only the leader relays to Kafka, and after a kill -9 the new leader skips nothing", "[cluster][kafka]") {
+  Process kafka({EVENTMART_BIN, "dev-kafka", "--partitions", "2"});
+  std::string brokers;
+  REQUIRE(kafka.ReadLine(&brokers, 30'000));
+  {
+    DevCluster cluster("cluster-relay", {"--kafka-brokers", brokers});
+    int leader = cluster.WaitForLeader();
+    REQUIRE(leader != 0);
+    // Given events relayed by the first leader
+    LeaderClient client(cluster, leader);
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE(client.Post("/api/v1/users", R"({"name":"k)" + std::to_string(i) + R"("})", "first-" + std::to_string(i))
+                  .status == 201);
+    }
+    std::this_thread::sleep_for(1500ms);  // its checkpoint is saved and published meanwhile
+
+    // When it is killed and the next leader takes more commands
+    cluster.KillNode(leader);
+    Response last;
+    for (int i = 0; i < 10; ++i) {
+      last = client.Post("/api/v1/users", R"({"name":"n)" + std::to_string(i) + R"("})", "next-" + std::to_string(i));
+      REQUIRE(last.status == 201);
+    }
+    std::uint64_t head = PositionOf(last);
+    int successor = cluster.WaitForLeader(15s, leader);
+    REQUIRE(successor != 0);
+
+    // Then the topics hold every event of the log, each as `replay` prints it (a repeat is the same event)
+    auto replay = RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(successor).data_dir});
+    std::map<std::uint64_t, std::string> log;
+    for (const auto& line : Lines(replay.out)) log[nlohmann::json::parse(line)["position"].get<std::uint64_t>()] = line;
+    REQUIRE(log.size() == head);
+    std::set<std::uint64_t> positions;
+    auto records = ReadTopics(brokers, {"eventmart.user"}, [&](const std::vector<KafkaRecord>& r) {
+      std::set<std::uint64_t> seen;
+      for (const auto& record : r) seen.insert(nlohmann::json::parse(record.value)["position"].get<std::uint64_t>());
+      return seen.size() >= head;
+    }, 30s);
+    for (const auto& r : records) {
+      auto position = nlohmann::json::parse(r.value)["position"].get<std::uint64_t>();
+      positions.insert(position);
+      INFO(r.value);
+      REQUIRE(log.contains(position));
+      CHECK(r.value == log.at(position));
+    }
+    CHECK(positions.size() == head);
+    // And the new leader resumed near the old one's checkpoint, not from the start
+    CHECK(records.size() < head + 10);
+  }
+  kafka.Signal(SIGTERM);
+  kafka.Wait();
 }
