@@ -142,8 +142,8 @@ class ClusterNode final : public Replicator, public ClusterView {
   std::map<int, MemberReport> reports_;
   std::deque<std::pair<GlobalPosition, std::int64_t>> commit_times_;  // (last position, ms) of recent batches
   std::uint64_t elections_ = 0;
-  bool behind_ = false;
-  std::uint64_t views_ = 0;  // node thread  // etcd no longer has a batch this node needs
+  bool behind_ = false;      // etcd no longer has a batch this node needs
+  std::uint64_t views_ = 0;  // node thread: reads of the cluster's state so far
 };
 
 }  // namespace eventmart

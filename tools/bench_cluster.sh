@@ -63,7 +63,9 @@ urls=($(grep -o '"url":"[^"]*"' "$dir/cluster.json" | cut -d'"' -f4))
 leader_url() {
   for _ in $(seq 400); do
     for u in "${urls[@]}"; do
-      if curl -s -m 1 "$u/api/v1/admin/cluster" -H "$AUTH" | grep -q '"role":"leader"'; then echo "$u"; return; fi
+      role=$(curl -s -m 1 "$u/api/v1/admin/cluster" -H "$AUTH" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["role"])' 2>/dev/null || true)
+      if [ "$role" = leader ]; then echo "$u"; return; fi
     done
     sleep 0.05
   done
@@ -81,6 +83,7 @@ for run in $(seq "$FAILOVERS"); do
   for i in "${!urls[@]}"; do [ "${urls[$i]}" = "$leader" ] && idx=$i; done
   pid=$(python3 -c "import json,sys; print(json.load(open('$dir/cluster.json'))['nodes'][$idx]['pid'])")
   [ -f "$dir/restarted-$idx.pid" ] && pid=$(cat "$dir/restarted-$idx.pid")
+  echo "run $run: killing the leader $leader (pid $pid)"
   start=$(date +%s.%N)
   kill -9 "$pid"
   while :; do
@@ -98,7 +101,7 @@ for run in $(seq "$FAILOVERS"); do
   times+=("$t")
   echo "run $run: ${t}s"
   # Restart the killed node from the command dev-cluster printed.
-  python3 -c "import json; print('\0'.join(json.load(open('$dir/cluster.json'))['nodes'][$idx]['command']))" |
+  python3 -c "import json,sys; sys.stdout.write('\0'.join(json.load(open('$dir/cluster.json'))['nodes'][$idx]['command']))" |
     xargs -0 sh -c '"$0" "$@" >/dev/null 2>>'"$dir/restarted.log"' & echo $! >'"$dir/restarted-$idx.pid"
   pids+=($(cat "$dir/restarted-$idx.pid"))
   sleep 3
