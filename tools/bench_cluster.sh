@@ -20,7 +20,7 @@ BIN=$PWD/build/release/tools/eventmart
 cmake --build build/release --target eventmart >/dev/null
 dir=$(mktemp -d /tmp/eventmart-cluster-bench-XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -TERM $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'for p in "${pids[@]}"; do kill -TERM $p 2>/dev/null || true; done; sleep 2; rm -rf "$dir"' EXIT
 AUTH='Authorization: Bearer bench'
 
 # p99 of a Prometheus histogram (cumulative buckets) read from /metrics.

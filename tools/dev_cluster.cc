@@ -230,7 +230,14 @@ int DevCluster(const DevClusterOptions& options) {
     timespec wait{.tv_sec = 1, .tv_nsec = 0};
     int received = sigtimedwait(&signals, nullptr, &wait);
     if (received == SIGINT || received == SIGTERM) break;
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {  // reap nodes killed from outside
+    // Reap children killed from outside, and forget their pids (a pid is
+    // reused: a later SIGTERM must not reach someone else's process).
+    for (pid_t done; (done = waitpid(-1, nullptr, WNOHANG)) > 0;) {
+      for (auto* children : {&nodes, &etcds}) {
+        for (auto& c : *children) {
+          if (c.pid == done) c.pid = -1;
+        }
+      }
     }
   }
   StopAll(nodes);
