@@ -10,7 +10,8 @@ const std::error_category& ClusterCategory() {
       {ClusterErrc::kBadResponse, "unexpected answer from etcd"},
       {ClusterErrc::kFenced, "leadership lost (fenced)"},
       {ClusterErrc::kNotLeader, "not the cluster leader"},
-      {ClusterErrc::kBehind, "committed batches this node needs are no longer in etcd"}});
+      {ClusterErrc::kBehind, "committed batches this node needs are no longer in etcd"},
+      {ClusterErrc::kInvalidConfig, "invalid cluster configuration"}});
   return category;
 }
 

@@ -12,6 +12,7 @@ enum class ClusterErrc {
   kFenced,           // the guard failed: this node is no longer the leader it was
   kNotLeader,        // this node is not the leader now
   kBehind,           // the committed log's entries this node needs are gone from etcd
+  kInvalidConfig,    // --peers or --etcd-endpoints cannot be used
 };
 
 const std::error_category& ClusterCategory();

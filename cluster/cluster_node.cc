@@ -73,15 +73,15 @@ Result<std::map<int, std::string>> ClusterNode::ParsePeers(std::string_view text
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     auto eq = item.find('=');
     auto id = eq == std::string_view::npos ? std::nullopt : ParseInt(item.substr(0, eq));
-    if (!id || *id <= 0) return Fail(ClusterErrc::kNotLeader, "'" + std::string(item) + "' is not ID=URL with an ID of 1 or more");
+    if (!id || *id <= 0) return Fail(ClusterErrc::kInvalidConfig, "'" + std::string(item) + "' is not ID=URL with an ID of 1 or more");
     std::string url(item.substr(eq + 1));
     while (!url.empty() && url.back() == '/') url.pop_back();
     if (!url.starts_with("http://") || url.size() <= 7) {
-      return Fail(ClusterErrc::kNotLeader, "peer " + std::to_string(*id) + ": '" + url + "' is not an http:// URL");
+      return Fail(ClusterErrc::kInvalidConfig, "peer " + std::to_string(*id) + ": '" + url + "' is not an http:// URL");
     }
-    if (!peers.emplace(*id, url).second) return Fail(ClusterErrc::kNotLeader, "peer " + std::to_string(*id) + " named twice");
+    if (!peers.emplace(*id, url).second) return Fail(ClusterErrc::kInvalidConfig, "peer " + std::to_string(*id) + " named twice");
   }
-  if (peers.empty()) return Fail(ClusterErrc::kNotLeader, "no peers");
+  if (peers.empty()) return Fail(ClusterErrc::kInvalidConfig, "no peers");
   return peers;
 }
 

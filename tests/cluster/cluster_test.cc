@@ -392,3 +392,29 @@ TEST_CASE("Only the leader relays to Kafka, and after a kill -9 the new leader s
   kafka.Signal(SIGTERM);
   kafka.Wait();
 }
+
+TEST_CASE("serve refuses cluster flags it cannot use, with one line naming the problem", "[cluster][cli]") {
+  std::string dir = TempDir("cluster-flags");
+  auto serve = [&](std::vector<std::string> flags) {
+    std::vector<std::string> argv = {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    return Run(argv);
+  };
+  const std::string etcd = "http://127.0.0.1:1";
+  auto not_a_peer = serve({"--node-id", "4", "--peers", "1=http://127.0.0.1:8080", "--etcd-endpoints", etcd});
+  CHECK(not_a_peer.exit_code == 2);
+  CHECK(not_a_peer.err.find("--node-id 4 is not in --peers") != std::string::npos);
+  auto bad_url = serve({"--node-id", "1", "--peers", "1=ftp://x", "--etcd-endpoints", etcd});
+  CHECK(bad_url.exit_code == 2);
+  CHECK(bad_url.err.find("is not an http:// URL") != std::string::npos);
+  auto twice = serve({"--node-id", "1", "--peers", "1=http://a:1,1=http://b:1", "--etcd-endpoints", etcd});
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.err.find("named twice") != std::string::npos);
+  auto alone = serve({"--node-id", "1"});
+  CHECK(alone.exit_code == 2);
+  auto demo = serve({"--node-id", "1", "--peers", "1=http://127.0.0.1:8080", "--etcd-endpoints", etcd, "--demo"});
+  CHECK(demo.exit_code == 2);
+  CHECK(demo.err.find("--demo") != std::string::npos);
+  // And nothing was created in the data folder
+  CHECK_FALSE(std::filesystem::exists(dir + "/events"));
+}
