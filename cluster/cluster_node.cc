@@ -155,6 +155,15 @@ Result<void> ClusterNode::EnsureLease() {
   return {};
 }
 
+// The same trouble every 100 ms is one line every 5 s.
+void ClusterNode::WarnThrottled(const std::string& message) {
+  auto now = std::chrono::steady_clock::now();
+  if (message == last_warning_ && now - last_warned_ < std::chrono::seconds(5)) return;
+  spdlog::warn("{}", message);
+  last_warning_ = message;
+  last_warned_ = now;
+}
+
 void ClusterNode::Run() {
   auto last_view = std::chrono::steady_clock::time_point{};
   bool warned = false;
@@ -174,9 +183,9 @@ void ClusterNode::Run() {
     if (now - last_view >= std::chrono::milliseconds(100)) {
       last_view = now;
       if (auto lease = EnsureLease(); !lease) {
-        spdlog::warn("cluster: no session with etcd: {}", lease.error().Describe());
+        WarnThrottled("cluster: no session with etcd: " + lease.error().Describe());
       } else if (auto viewed = RefreshView(); !viewed) {
-        spdlog::warn("cluster: reading the cluster's state: {}", viewed.error().Describe());
+        WarnThrottled("cluster: reading the cluster's state: " + viewed.error().Describe());
       } else {
         if (views_ % 5 == 0) Report();  // every ~0.5 s: each is an etcd write
         if (leading_ && Deposed()) fenced_ = true;

@@ -100,6 +100,7 @@ class ClusterNode final : public Replicator, public ClusterView {
   Result<void> CatchUpToHead();
   void StepDown(const std::string& why);
   void Report();
+  void WarnThrottled(const std::string& message);
   bool Deposed() const;
   void TrimLog();
   void SetRole(Role role);
@@ -144,6 +145,8 @@ class ClusterNode final : public Replicator, public ClusterView {
   std::uint64_t elections_ = 0;
   bool behind_ = false;      // etcd no longer has a batch this node needs
   std::uint64_t views_ = 0;  // node thread: reads of the cluster's state so far
+  std::string last_warning_;  // node thread
+  std::chrono::steady_clock::time_point last_warned_{};
 };
 
 }  // namespace eventmart

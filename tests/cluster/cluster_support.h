@@ -83,6 +83,14 @@ class DevCluster {
 
   // Stops dev-cluster's children and the nodes the test restarted.
   void StopAll() {
+    // The nodes the test restarted first, while etcd still answers them.
+    for (auto& n : nodes_) {
+      if (n->restarted) {
+        n->restarted->Signal(SIGTERM);
+        n->restarted->Wait();
+        n->restarted.reset();
+      }
+    }
     process_.Signal(SIGTERM);
     REQUIRE(process_.Wait() == 0);
     for (auto& n : nodes_) {
