@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
+#include "api/cluster_view.h"
 #include "api/json_io.h"
 #include "domain/errors.h"
 
@@ -29,6 +31,27 @@ HttpResponse Deserialize(std::string_view stored) {
                       .body = nl == std::string_view::npos ? std::string() : std::string(stored.substr(nl + 1))};
 }
 
+std::optional<GlobalPosition> ParseMinPosition(std::string_view text) {
+  GlobalPosition value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// A command on a follower: 307 to the same path on the leader, or 503
+// NO_LEADER while none is known (an election takes a few seconds).
+HttpResponse NotLeaderResponse(const HttpRequest& request, const std::string& leader_url) {
+  if (leader_url.empty()) {
+    HttpResponse response = ErrorResponse(503, "NO_LEADER", "no cluster leader is known right now; retry");
+    response.headers.emplace_back("Retry-After", "1");
+    return response;
+  }
+  HttpResponse response = ErrorResponse(307, "NOT_LEADER", "this node is a follower; send commands to the leader");
+  response.headers.emplace_back(
+      "Location", leader_url + request.path + (request.query.empty() ? "" : "?" + request.query));
+  return response;
+}
+
 }  // namespace
 
 void AddRoute(Router& router, std::string method, std::string_view pattern, App& app, AppRoute route) {
@@ -38,7 +61,7 @@ void AddRoute(Router& router, std::string method, std::string_view pattern, App&
 
 Router MakeRouter(App& app) {
   Router router;
-  if (app.commands == nullptr) {
+  if (app.commands == nullptr && app.cluster == nullptr) {
     router.SetReadOnly("this is a read-only query node; send commands to the main service");
   }
   AddOpsRoutes(router, app);
@@ -52,6 +75,7 @@ Router MakeRouter(App& app) {
   AddKafkaRoutes(router, app);
   AddDocumentRoutes(router, app);
   AddConsoleRoutes(router, app);
+  AddClusterRoutes(router, app);
   router.SetObserver([&app](std::string_view route, int status, double seconds) {
     app.metrics.ObserveRequest(route, status, seconds);
   });
@@ -96,13 +120,27 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
     return Serialize(to_response(reply));
   };
   std::string_view name = CommandName(command);
-  app.commands->Submit(std::move(command), std::move(idempotency), std::move(renderer),
-                      [&app, name, to_response, respond = std::move(respond)](Outcome outcome) {
-                        HttpResponse response =
-                            outcome.replayed ? Deserialize(*outcome.replayed) : to_response(outcome.reply);
-                        app.metrics.CountCommand(name, response.status);
-                        respond(std::move(response));
-                      });
+  CommandProcessor* processor = app.commands;
+  std::shared_ptr<CommandProcessor> leading;  // held until Submit returns; the cluster node outlives its callbacks
+  if (app.cluster != nullptr) {
+    auto route = app.cluster->RouteCommand();
+    if (!route.processor) {
+      respond(NotLeaderResponse(request, route.leader_url));
+      return;
+    }
+    leading = std::move(route.processor);
+    processor = leading.get();
+  }
+  processor->Submit(std::move(command), std::move(idempotency), std::move(renderer),
+                    [&app, name, to_response, respond = std::move(respond)](Outcome outcome) {
+                      HttpResponse response =
+                          outcome.replayed ? Deserialize(*outcome.replayed) : to_response(outcome.reply);
+                      app.metrics.CountCommand(name, response.status);
+                      // Runs after the commit that covers this command was
+                      // published, before the next one: the log's head covers it.
+                      response.headers.emplace_back("EventMart-Position", std::to_string(app.log.LastPosition()));
+                      respond(std::move(response));
+                    });
 }
 
 void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
@@ -115,6 +153,16 @@ void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
     return ErrorResponse(response.error());
   };
   GlobalPosition target = app.log.LastPosition();
+  if (request.min_position) {
+    auto asked = ParseMinPosition(*request.min_position);
+    if (!asked) {
+      respond(ErrorResponse(400, "INVALID_REQUEST", "EventMart-Min-Position must be a log position (0 or more)"));
+      return;
+    }
+    // A follower may not have applied it yet: the projector waits for the
+    // log, which the cluster node fills as the leader's batches arrive.
+    target = std::max(target, *asked);
+  }
   if (app.projector.position() >= target) {
     respond(query());
     return;

@@ -19,6 +19,7 @@
 
 namespace eventmart {
 
+class ClusterView;  // api/cluster_view.h
 class RelayStatusSource;  // api/kafka_status.h
 class FeedStatusSource;
 
@@ -45,6 +46,7 @@ struct App {
   const FeedStatusSource* feed = nullptr;    // set on a query node
   const Snapshotter* snapshots = nullptr;    // set when serve takes write-model snapshots
   const IdempotencyPruner* idempotency = nullptr;  // set when serve prunes idempotency records
+  const ClusterView* cluster = nullptr;      // set on a clustered server (commands go where it says)
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
 };
@@ -68,6 +70,9 @@ void AddAdminRoutes(Router& router, App& app);
 void AddKafkaRoutes(Router& router, App& app);
 void AddDocumentRoutes(Router& router, App& app);  // GET /openapi.yaml
 void AddConsoleRoutes(Router& router, App& app);
+void AddClusterRoutes(Router& router, App& app);  // GET /api/v1/admin/cluster
+// The cluster's series for /metrics (nothing on a single node).
+void RenderClusterMetrics(const App& app, std::string* out);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
 // Why a query node is not ready yet (its Kafka feed is behind), or nullopt

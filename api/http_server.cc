@@ -134,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.body = std::move(req.body());
     if (auto it = req.find("Idempotency-Key"); it != req.end()) request.idempotency_key = std::string(it->value());
     if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
+    if (auto it = req.find("EventMart-Min-Position"); it != req.end()) request.min_position = std::string(it->value());
 
     auto self = shared_from_this();
     auto executor = stream_.get_executor();

@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string body;
   std::optional<std::string> idempotency_key;
   std::string authorization;
+  std::optional<std::string> min_position;  // EventMart-Min-Position (read your writes on any node)
 };
 
 struct HttpResponse {

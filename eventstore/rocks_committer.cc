@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "eventstore/coding.h"
@@ -117,22 +118,72 @@ Result<void> RocksEventStore::Impl::IndexUndatedCommands() {
   return {};
 }
 
-void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
+void RocksEventStore::Impl::EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done) {
+  if (reader_ || sequence == 0) {
+    done(Fail(StoreErrc::kInvalidArgument, reader_ ? "store opened read-only" : "batch number 0"));
+    return;
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!stopping_) {
+      queue_.push_back({{}, std::move(done), sequence, std::move(batch)});
+      if (queue_.size() == 1) queue_cv_.notify_one();
+      return;
+    }
+  }
+  done(Fail(StoreErrc::kClosed));
+}
+
+std::vector<Result<AppendResult>> RocksEventStore::Impl::StageGroup(std::vector<PendingAppend>& group,
+                                                                    GroupState& state) {
   std::vector<Result<AppendResult>> results;
   results.reserve(group.size());
+  bool applying = std::any_of(group.begin(), group.end(), [](const PendingAppend& p) { return p.replicated_sequence > 0; });
+  state.replicating = !applying && replicator_.load(std::memory_order_acquire) != nullptr;
+  if (state.replicating) state.replica.Start(state.position + 1);
+  for (auto& pending : group) {
+    if (pending.replicated_sequence > 0) {
+      results.push_back(StageReplicated(pending, state));
+    } else if (applying) {
+      results.push_back(Fail(StoreErrc::kNotLeader, "this node is applying the leader's batches"));
+    } else {
+      results.push_back(Stage(pending.request, state));
+    }
+  }
+  return results;
+}
+
+void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
   GroupState state;
   state.position = last_position();
-  for (auto& pending : group) results.push_back(Stage(pending.request, state));
+  state.sequence = sequence_;
+  std::vector<Result<AppendResult>> results = StageGroup(group, state);
   if (state.batch.Count() > 0) {
+    Result<void> replicated;
+    if (state.replicating && !failed_) {
+      // Majority first, local disk second: this node's log never holds a
+      // group the cluster does not have.
+      ++state.sequence;
+      state.scratch.clear();
+      PutFixed64BE(&state.scratch, state.sequence);
+      state.batch.Put(kSequenceKey, state.scratch);
+      replicated = replicator_.load(std::memory_order_acquire)->Replicate(state.sequence, state.replica.Finish());
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync;
     auto started = std::chrono::steady_clock::now();
-    auto s = failed_ ? rocksdb::Status::Aborted("store failed") : db_->Write(wo, &state.batch);
+    auto s = failed_       ? rocksdb::Status::Aborted("store failed")
+             : !replicated ? rocksdb::Status::OK()
+                           : db_->Write(wo, &state.batch);
     metrics_.commit_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_.group_appends.Observe(static_cast<double>(group.size()));
-    metrics_.events.fetch_add(state.position - last_position(), std::memory_order_relaxed);
-    if (s.ok()) {
+    if (!replicated) {
+      for (auto& r : results) r = Fail(StoreErrc::kNotLeader, replicated.error().Describe());
+    } else if (s.ok()) {
+      metrics_.events.fetch_add(state.position - last_position(), std::memory_order_relaxed);
       for (auto& [stream, version] : state.heads) RememberHead(stream, version);
+      sequence_ = state.sequence;
+      published_sequence_.store(sequence_, std::memory_order_release);
       Publish(state.position);
     } else {
       failed_ = true;
@@ -145,6 +196,44 @@ void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
     if (!results[i]) metrics_.rejected.fetch_add(1, std::memory_order_relaxed);
     group[i].done(std::move(results[i]));
   }
+}
+
+Result<AppendResult> RocksEventStore::Impl::StageReplicated(const PendingAppend& pending, GroupState& state) {
+  if (failed_) return Fail(StoreErrc::kStoreFailed);
+  if (pending.replicated_sequence != state.sequence + 1) {
+    return Fail(StoreErrc::kOutOfSequence, "batch " + std::to_string(pending.replicated_sequence) + " after batch " +
+                                               std::to_string(state.sequence));
+  }
+  auto view = DecodeReplicatedBatch(pending.replicated);
+  if (!view) return Fail(view.error());
+  if (!view->envelopes.empty() && view->first_position != state.position + 1) {
+    return Fail(StoreErrc::kOutOfSequence, "batch starts at position " + std::to_string(view->first_position) +
+                                               ", the log ends at " + std::to_string(state.position));
+  }
+  AppendResult result;
+  for (std::string_view envelope : view->envelopes) {
+    GlobalPosition position = state.position + 1;
+    auto event = DecodeEnvelope(position, envelope);
+    if (!event) return Fail(event.error());
+    std::string key = PositionKey(position);
+    state.batch.Put(log(), key, rocksdb::Slice(envelope.data(), envelope.size()));
+    state.batch.Put(streams(), StreamIndexKey(StreamHash(event->stream), event->version), key);
+    state.heads[std::string(event->stream)] = event->version;
+    state.position = position;
+    if (result.first_position == 0) result.first_position = position;
+  }
+  result.last_position = result.first_position == 0 ? 0 : state.position;
+  for (const auto& command : view->commands) {
+    state.batch.Put(commands(), rocksdb::Slice(command.id.data(), command.id.size()),
+                    rocksdb::Slice(command.record.data(), command.record.size()));
+    // Dated by this node's clock: each node prunes its own records.
+    state.batch.Put(command_expiry(), ExpiryKey(WallClockMs(), command.id), rocksdb::Slice());
+  }
+  state.sequence = pending.replicated_sequence;
+  std::string sequence;
+  PutFixed64BE(&sequence, state.sequence);
+  state.batch.Put(kSequenceKey, sequence);
+  return result;
 }
 
 Result<AppendResult> RocksEventStore::Impl::Stage(const AppendRequest& request, GroupState& state) {
@@ -196,14 +285,16 @@ AppendResult RocksEventStore::Impl::StageWrites(const AppendRequest& request,
       EncodeEnvelope(append.stream, version, event, &state.scratch);
       state.batch.Put(log(), key, state.scratch);
       state.batch.Put(streams(), StreamIndexKey(hash, version), key);
+      if (state.replicating) state.replica.AddEnvelope(state.scratch);
     }
     state.heads[append.stream] = version;
     result.versions.push_back(version);
   }
   result.last_position = result.first_position == 0 ? 0 : state.position;
   if (!request.command_id.empty()) {
-    state.batch.Put(commands(), request.command_id,
-                    EncodeCommandRecord(result, request.command_payload));
+    std::string record = EncodeCommandRecord(result, request.command_payload);
+    if (state.replicating) state.replica.AddCommand(request.command_id, record);
+    state.batch.Put(commands(), request.command_id, record);
     state.batch.Put(command_expiry(), ExpiryKey(WallClockMs(), request.command_id), rocksdb::Slice());
     AppendResult recorded = result;
     recorded.command_payload = request.command_payload;

@@ -128,6 +128,17 @@ Result<void> RocksEventStore::Impl::OpenDb(const std::string& dir, bool reader) 
   }
   auto last = LoadLastPosition();
   if (!last) return Fail(last.error());
+  return LoadSequence();
+}
+
+Result<void> RocksEventStore::Impl::LoadSequence() {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), kSequenceKey, &value);
+  if (s.IsNotFound()) return {};
+  if (!s.ok()) return Fail(FromStatus(s, "read " + std::string(kSequenceKey)));
+  if (value.size() != 8) return Fail(StoreErrc::kCorruption, std::string(kSequenceKey) + " of wrong size");
+  sequence_ = DecodeFixed64BE(value.data());
+  published_sequence_.store(sequence_, std::memory_order_release);
   return {};
 }
 
@@ -325,6 +336,20 @@ Result<std::optional<std::string>> RocksEventStore::GetMeta(std::string_view key
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return Fail(FromStatus(s, "get meta"));
   return std::optional<std::string>(std::move(value));
+}
+
+void RocksEventStore::SetReplicator(Replicator* replicator) { impl_->SetReplicator(replicator); }
+
+std::uint64_t RocksEventStore::ReplicatedSequence() const { return impl_->sequence(); }
+
+Result<void> RocksEventStore::ApplyReplicated(std::uint64_t sequence, std::string batch) {
+  std::promise<Result<AppendResult>> applied;
+  auto future = applied.get_future();
+  impl_->EnqueueReplicated(sequence, std::move(batch),
+                           [&applied](Result<AppendResult> r) { applied.set_value(std::move(r)); });
+  auto result = future.get();
+  if (!result) return Fail(std::move(result.error()));
+  return {};
 }
 
 Result<GlobalPosition> RocksEventStore::CatchUp() { return impl_->CatchUp(); }

@@ -30,6 +30,8 @@ class DB;
 
 namespace eventmart {
 
+class Replicator;
+
 struct RocksStoreOptions {
   bool sync = true;  // fsync every commit group; false only for explicit benchmarks
   std::size_t max_group_appends = 8192;
@@ -88,6 +90,17 @@ class RocksEventStore final : public EventStore {
   // links, instant); a reader instance copies what it sees, which is one
   // point in time of a live store. Returns the last position copied.
   [[nodiscard]] Result<GlobalPosition> CopyTo(const std::string& dir) const;
+
+  // Cluster (eventstore/replicator.h). With a replicator, every commit
+  // group is first handed to it and written locally only if it is durable
+  // on a majority; set it once, before the first append. Not owned.
+  void SetReplicator(Replicator* replicator);
+  // The number of the last replicated batch in this store (0: none).
+  std::uint64_t ReplicatedSequence() const;
+  // Writes batch number `sequence`, committed by the cluster's leader, at
+  // the positions it names (blocking; a follower's path). kOutOfSequence
+  // unless it follows the last batch and the last position exactly.
+  [[nodiscard]] Result<void> ApplyReplicated(std::uint64_t sequence, std::string batch);
 
   // Counts by a full scan of the log (progress is the caller's concern).
   [[nodiscard]] Result<StoreStats> ComputeStats() const;

@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "eventstore/replicated_batch.h"
+#include "eventstore/replicator.h"
 #include "eventstore/rocks_event_store.h"
 
 namespace eventmart {
@@ -34,6 +36,8 @@ inline constexpr const char* kCommandsFamily = "commands";
 // Command ids by the time they were recorded ("when" big-endian, then the
 // id): pruning walks the oldest first and stops at the cut.
 inline constexpr const char* kCommandExpiryFamily = "command_expiry";
+// In the default family: the last replicated batch's number (8 bytes BE).
+inline constexpr const char* kSequenceKey = "cluster/sequence";
 
 std::string PositionKey(GlobalPosition p);
 std::string ExpiryKey(std::int64_t recorded_at_ms, std::string_view command_id);
@@ -53,6 +57,8 @@ class RocksEventStore::Impl {
   struct PendingAppend {
     AppendRequest request;
     AppendCallback done;
+    std::uint64_t replicated_sequence = 0;  // > 0: a leader's batch to apply as is
+    std::string replicated;
   };
 
   ~Impl() { Close(); }
@@ -76,6 +82,10 @@ class RocksEventStore::Impl {
   void StartCommitter();
   void Enqueue(AppendRequest request, AppendCallback done);
   void EnqueuePrune(std::int64_t recorded_before_ms, std::function<void(Result<std::uint64_t>)> done);
+  void EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done);
+  void SetReplicator(Replicator* replicator) { replicator_.store(replicator, std::memory_order_release); }
+  std::uint64_t sequence() const { return published_sequence_.load(std::memory_order_acquire); }
+  Result<void> LoadSequence();
 
   // Maintenance (rocks_maintenance.cc).
   Result<StoreStats> ComputeStats() const;
@@ -93,6 +103,9 @@ class RocksEventStore::Impl {
     std::unordered_map<std::string, AppendResult> commands;  // ids recorded by this group
     GlobalPosition position = 0;
     std::string scratch;
+    std::uint64_t sequence = 0;
+    bool replicating = false;  // fill `replica` as the batch is staged
+    ReplicatedBatchWriter replica;
   };
 
   rocksdb::ColumnFamilyHandle* log() const { return handles_[1]; }
@@ -112,6 +125,10 @@ class RocksEventStore::Impl {
   Result<std::uint64_t> PruneCommandsBefore(std::int64_t recorded_before_ms);
   // Records kept by a build without expiry index get one, dated now.
   Result<void> IndexUndatedCommands();
+  // Stages every append of the group into `state` (a group that applies a
+  // leader's batches refuses local appends).
+  std::vector<Result<AppendResult>> StageGroup(std::vector<PendingAppend>& group, GroupState& state);
+  Result<AppendResult> StageReplicated(const PendingAppend& pending, GroupState& state);
   // Checks one append against the group's view of the heads and, if it
   // passes, adds its writes to the batch. Nothing is added on failure.
   Result<AppendResult> Stage(const AppendRequest& request, GroupState& state);
@@ -151,6 +168,10 @@ class RocksEventStore::Impl {
   std::unordered_map<std::string, StreamVersion> heads_;
   std::unordered_map<std::string, StreamVersion> older_heads_;
   bool failed_ = false;
+  std::uint64_t sequence_ = 0;
+
+  std::atomic<Replicator*> replicator_{nullptr};
+  std::atomic<std::uint64_t> published_sequence_{0};
 
   mutable std::mutex position_mu_;
   mutable std::condition_variable position_cv_;

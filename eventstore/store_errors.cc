@@ -16,7 +16,9 @@ const std::error_category& StoreCategory() {
       {StoreErrc::kStoreFailed, "event log failed earlier; reopen it"},
       {StoreErrc::kClosed, "event log is closed"},
       {StoreErrc::kInvalidArgument, "invalid argument"},
-      {StoreErrc::kBusy, "event log is in use by another process"}});
+      {StoreErrc::kBusy, "event log is in use by another process"},
+      {StoreErrc::kNotLeader, "not the cluster leader: nothing was written"},
+      {StoreErrc::kOutOfSequence, "replicated batch out of sequence"}});
   return category;
 }
 

@@ -17,6 +17,8 @@ enum class StoreErrc {
   kClosed,               // the store is shutting down
   kInvalidArgument,      // e.g. an empty stream name
   kBusy,                 // the store is held by another process
+  kNotLeader,            // a cluster node that is not (or no longer) the leader may not append
+  kOutOfSequence,        // a replicated batch that does not follow the last one applied
 };
 
 const std::error_category& StoreCategory();

@@ -63,6 +63,27 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--idempotency-retention", retention,
                         "How long an Idempotency-Key's first response is kept (at least 1m)")
       ->capture_default_str()->check(DurationCheck());
+  auto* node_id = serve_cmd->add_option("--node-id", serve.node_id, "This node's id in --peers (a cluster; see README)")
+                      ->check(CLI::Range(1, 1000));
+  auto* peers = serve_cmd->add_option("--peers", serve.peers, "Every cluster node: 1=http://HOST:PORT,2=...,3=...");
+  auto* etcd = serve_cmd->add_option("--etcd-endpoints", serve.etcd_endpoints,
+                                     "etcd client URLs of the cluster's coordination: http://HOST:2379,...");
+  node_id->needs(peers)->needs(etcd);
+  peers->needs(node_id);
+  etcd->needs(node_id);
+  serve_cmd->add_option("--cluster-prefix", serve.cluster_prefix, "Prefix of this cluster's keys in etcd")
+      ->capture_default_str();
+  serve_cmd->add_option("--cluster-retain-batches", serve.cluster_retain_batches,
+                        "Committed batches kept in etcd for members that are down or behind")
+      ->capture_default_str()->check(CLI::Range(std::uint64_t{100}, std::uint64_t{100'000'000}));
+
+  DevClusterOptions dev_cluster;
+  auto* dev_cluster_cmd = app.add_subcommand(
+      "dev-cluster", "etcd and N clustered serve processes on loopback; prints one JSON line; stops all on SIGTERM");
+  dev_cluster_cmd->add_option("--nodes", dev_cluster.nodes, "Serve processes")->capture_default_str()->check(CLI::Range(1, 9));
+  dev_cluster_cmd->add_option("--dir", dev_cluster.dir, "Folder for every node's data and logs")->required();
+  dev_cluster_cmd->add_option("--admin-token", dev_cluster.admin_token, "Admin token of every node");
+  dev_cluster_cmd->add_option("serve_flags", dev_cluster.serve_flags, "After --: more flags for every serve");
 
   ProjectOptions project;
   auto* project_cmd = app.add_subcommand("project", "A query node: read models built from the Kafka feed, GET routes only");
@@ -201,6 +222,7 @@ int main(int argc, char** argv) {
   }
   if (*project_cmd) return Project(project);
   if (*dev_kafka_cmd) return DevKafka(dev_kafka);
+  if (*dev_cluster_cmd) return DevCluster(dev_cluster);
   if (*relay_cmd) return BenchRelay(bench_relay);
   if (*stats_cmd) return Stats(stats);
   if (*load_cmd) return Load(load);

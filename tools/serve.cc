@@ -2,11 +2,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 #include "api/app.h"
 #include "api/http_server.h"
 #include "api/kafka_status.h"
+#include "cluster/cluster_node.h"
 #include "commands/command_processor.h"
 #include "commands/idempotency_pruner.h"
 #include "commands/write_model_snapshots.h"
@@ -21,6 +23,129 @@
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
+namespace {
+
+std::optional<ClusterOptions> ToClusterOptions(const ServeOptions& options) {
+  auto peers = ClusterNode::ParsePeers(options.peers);
+  if (!peers) {
+    std::fprintf(stderr, "eventmart serve: --peers: %s\n", peers.error().detail.c_str());
+    return std::nullopt;
+  }
+  if (!peers->contains(options.node_id)) {
+    std::fprintf(stderr, "eventmart serve: --node-id %d is not in --peers\n", options.node_id);
+    return std::nullopt;
+  }
+  if (options.demo) {
+    std::fprintf(stderr, "eventmart serve: --demo is for a single node (a cluster starts empty)\n");
+    return std::nullopt;
+  }
+  ClusterOptions cluster{.node_id = options.node_id, .peers = std::move(*peers), .prefix = options.cluster_prefix,
+                         .retain_batches = options.cluster_retain_batches};
+  std::string_view endpoints = options.etcd_endpoints;
+  while (!endpoints.empty()) {
+    auto comma = endpoints.find(',');
+    if (comma != 0) cluster.etcd_endpoints.emplace_back(endpoints.substr(0, comma));
+    endpoints = comma == std::string_view::npos ? std::string_view() : endpoints.substr(comma + 1);
+  }
+  if (cluster.etcd_endpoints.empty()) {
+    std::fprintf(stderr, "eventmart serve: --etcd-endpoints names no endpoint\n");
+    return std::nullopt;
+  }
+  if (cluster.prefix.empty() || cluster.prefix.back() != '/') cluster.prefix += '/';
+  return cluster;
+}
+
+// Moves this node's relay checkpoint up to the one the cluster's leaders
+// published, so that a new leader does not publish the history again.
+Result<void> AdoptRelayCheckpoint(ClusterNode& cluster, RocksEventStore& store) {
+  auto shared = cluster.SharedRelayCheckpoint();
+  if (!shared) return Fail(shared.error());
+  auto own = store.GetMeta(kRelayCheckpointKey);
+  if (!own) return Fail(own.error());
+  GlobalPosition mine = *own ? std::strtoull((*own)->c_str(), nullptr, 10) : 0;
+  if (*shared <= mine) return {};
+  spdlog::info("relay: resuming from the cluster's checkpoint {} (this node's was {})", *shared, mine);
+  return store.PutMeta(kRelayCheckpointKey, std::to_string(*shared));
+}
+
+// A clustered node: it follows the leader's committed batches and, while
+// it leads, decides commands (a command processor folded from the log at
+// each election) and relays to Kafka. Queries are answered in every role.
+int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options,
+                     const std::optional<KafkaOptions>& kafka, Stores& stores, const Clock& clock,
+                     const CommandProcessorOptions& processor_options) {
+  auto& store = stores.log;
+  // Every node's log is the same, so every node takes snapshots: whichever
+  // is elected loads the newest one and folds only the log after it.
+  SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
+  Snapshotter snapshotter(*store, snapshot_files, clock,
+                          {.every_events = options.snapshot_every_events, .every = options.snapshot_every});
+  snapshotter.Start();
+  IdempotencyPruner pruner(*store, clock, options.idempotency_retention);  // each node prunes its own records
+  pruner.Start();
+  auto ranking = std::make_shared<SalesRanking>();
+  Projector projector(*store, *stores.views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
+  if (auto started = projector.Start(); !started) {
+    spdlog::error("projections failed: {}", started.error().Describe());
+    return kExitFailure;
+  }
+  std::unique_ptr<KafkaRelay> relay;  // the cluster thread's, while leading
+  ClusterNode* cluster = nullptr;     // set below, before the node starts
+  LeaderHooks hooks{
+      .start = [&]() -> Result<std::shared_ptr<CommandProcessor>> {
+        auto processor = std::make_shared<CommandProcessor>(*store, clock, processor_options, &snapshot_files);
+        auto loaded = processor->Start();
+        if (!loaded) return Fail(loaded.error());
+        spdlog::info("leading: state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})",
+                     loaded->seconds, loaded->snapshot_position, loaded->tail_events, loaded->position);
+        if (kafka) {
+          // Resumes from the checkpoint the last leader published (or this
+          // node's own, if later): events relayed after it go again, with
+          // the same eventId.
+          if (auto adopted = AdoptRelayCheckpoint(*cluster, *store); !adopted) {
+            spdlog::warn("relay checkpoint of the cluster: {}; resuming from this node's own",
+                         adopted.error().Describe());
+          }
+          relay = std::make_unique<KafkaRelay>(*store, RelayOptions{.kafka = *kafka});
+          if (auto started = relay->Start(); !started) {
+            spdlog::error("leading without the Kafka relay: {}", started.error().Describe());
+            relay.reset();
+          }
+        }
+        return processor;
+      },
+      .stop = [&](std::shared_ptr<CommandProcessor> processor) {
+        processor->Stop();
+        // Every append the processor queued has answered once this one has
+        // (the committer answers in order).
+        if (auto barrier = store->Append({}); !barrier) spdlog::debug("barrier: {}", barrier.error().Describe());
+        if (relay) {
+          relay->Stop();
+          relay.reset();
+        }
+      },
+      .relayed = [&] {
+        // The node's thread, like start and stop: the relay is not swapped meanwhile.
+        return relay ? relay->Status().position : GlobalPosition{0};
+      }};
+  ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
+  cluster = &node;
+  App app{*store, nullptr, projector, *stores.views, *ranking, clock, {.admin_token = options.admin_token}};
+  app.cluster = &node;
+  app.snapshots = &snapshotter;
+  app.idempotency = &pruner;
+  node.Start();
+  auto listen = ParseHostPort(options.listen);
+  bool served = ServeUntilSignal(app, *listen, options.threads, "eventmart", "cluster node in " + options.data_dir);
+  node.Stop();
+  snapshotter.Stop();
+  pruner.Stop();
+  projector.Stop();
+  spdlog::info("stopped at position {}", store->LastPosition());
+  return served ? kExitOk : kExitFailure;
+}
+
+}  // namespace
 
 int Serve(const ServeOptions& options) {
   auto listen = ParseHostPort(options.listen);
@@ -32,6 +157,11 @@ int Serve(const ServeOptions& options) {
   if (!options.kafka.brokers.empty()) {
     kafka = ToKafkaOptions(options.kafka, "serve");
     if (!kafka) return kExitUsage;
+  }
+  std::optional<ClusterOptions> cluster_options;
+  if (options.node_id > 0) {
+    cluster_options = ToClusterOptions(options);
+    if (!cluster_options) return kExitUsage;
   }
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   auto stores = OpenStores(options.data_dir);
@@ -48,6 +178,7 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
+  if (cluster_options) return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options);
   // The server listens at once; the write model and the read models load
   // behind it (/readyz says when they are done, commands wait for them).
   SnapshotFiles snapshot_files(options.data_dir + "/snapshots");

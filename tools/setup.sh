@@ -19,6 +19,7 @@ PACKAGES=(
   libboost-dev librocksdb-dev librdkafka-dev libcereal-dev catch2
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
   wrk kcat
+  etcd-server  # the cluster's coordination and replicated log (serve --etcd-endpoints, dev-cluster)
 )
 ((TESTS)) && PACKAGES+=(dpkg-dev file fakeroot chromium)
 # Node.js 20 is expected (the CI image has it); without node at all, take Debian's.

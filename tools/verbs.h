@@ -31,6 +31,12 @@ struct ServeOptions {
   std::uint64_t snapshot_every_events = 1'000'000;
   std::chrono::milliseconds snapshot_every{std::chrono::minutes(10)};
   std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
+  // Cluster (all three or none): this node's id, every node's URL, etcd.
+  int node_id = 0;
+  std::string peers;           // 1=http://HOST:PORT,2=...
+  std::string etcd_endpoints;  // http://HOST:PORT,...
+  std::string cluster_prefix = "/eventmart/";
+  std::uint64_t cluster_retain_batches = 5'000;
 };
 int Serve(const ServeOptions& options);
 
@@ -44,6 +50,16 @@ struct ProjectOptions {
   KafkaCliOptions kafka;
 };
 int Project(const ProjectOptions& options);
+
+// etcd members and N clustered `serve` processes on loopback, for
+// development and tests; prints one JSON line describing the nodes.
+struct DevClusterOptions {
+  int nodes = 3;
+  std::string dir;
+  std::string admin_token;
+  std::vector<std::string> serve_flags;  // after `--`
+};
+int DevCluster(const DevClusterOptions& options);
 
 // librdkafka's mock cluster on loopback, for development and tests.
 struct DevKafkaOptions {

@@ -547,7 +547,8 @@
 
   function renderCluster(result) {
     const card = $('card-cluster');
-    if (!result || result.status !== 200 || !result.body) {
+    // A single server answers as a cluster of one: nothing to show then.
+    if (!result || result.status !== 200 || !result.body || (result.body.members || []).length < 2) {
       card.hidden = true;
       return;
     }

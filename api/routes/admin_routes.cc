@@ -104,6 +104,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   RenderWriteModelMetrics(app, &out);
   RenderDiskMetrics(app, &out);
   RenderKafkaMetrics(app, &out);
+  RenderClusterMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }
 

@@ -280,3 +280,34 @@ SCENARIO("A projection stopped by an undecodable event shows failed everywhere a
     }
   }
 }
+
+TEST_CASE("A single server answers the cluster route as the leader of one, and positions its command answers",
+          "[api][cluster]") {
+  TestServer server(TempDir("http-cluster-of-one"));
+  auto c = server.Client();
+  // Given two commands, each answer names the position that covers it
+  auto created = c.Post("/api/v1/users", R"({"name":"kim"})");
+  REQUIRE(created.status == 201);
+  CHECK(created.headers["eventmart-position"] == "1");
+  auto charged = c.Post("/api/v1/points/" + Id(created.json()["userId"]) + "/charge", R"({"amount":5})");
+  CHECK(charged.headers["eventmart-position"] == "2");
+  // And a query can wait for a position it has, and not for one it has not
+  auto read = c.Get("/api/v1/points/" + Id(created.json()["userId"]), {"EventMart-Min-Position: 2"});
+  CHECK(read.status == 200);
+  CheckError(c.Get("/api/v1/points/1", {"EventMart-Min-Position: -1"}), 400, "INVALID_REQUEST");
+
+  // When an admin asks for the cluster
+  CheckError(c.Get("/api/v1/admin/cluster"), 401, "UNAUTHORIZED");
+  auto r = c.Get("/api/v1/admin/cluster", {kAdmin});
+
+  // Then it is a cluster of one that this node leads, at the log's head
+  REQUIRE(r.status == 200);
+  auto j = r.json();
+  CHECK(j["role"] == "leader");
+  CHECK(j["leaderId"] == j["nodeId"]);
+  CHECK(j["commitPosition"] == 2);
+  CHECK(j["appliedPosition"] == 2);
+  REQUIRE(j["members"].size() == 1);
+  CHECK(j["members"][0]["role"] == "leader");
+  CHECK(j["members"][0]["lagMs"] == 0);
+}

@@ -177,7 +177,7 @@ async function main() {
       return c.labels.length >= 1 && c.series.remaining[0] < c.series.total[0];
     });
     check(await page.locator('#chart-commands canvas').count() === 1, 'the commands chart is drawn by uPlot (a canvas)');
-    check(await page.locator('#card-cluster').isHidden(), 'no cluster section on a single server without a cluster route');
+    check(await page.locator('#card-cluster').isHidden(), 'no cluster section on a single server (it answers as a cluster of one)');
 
     // Rebuild a projection from its button, and see it finish.
     const row = page.locator('li[data-projection="coupons"]');

@@ -1,0 +1,498 @@
+#include "cluster/cluster_node.h"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cluster/cluster_errors.h"
+#include "commands/command_processor.h"
+#include "eventstore/replicated_batch.h"
+#include "eventstore/store_errors.h"
+
+namespace eventmart {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// head := "<batch number> <last position>"
+std::string HeadValue(std::uint64_t sequence, GlobalPosition last) {
+  return std::to_string(sequence) + " " + std::to_string(last);
+}
+
+bool ParseHead(std::string_view text, std::uint64_t* sequence, GlobalPosition* last) {
+  auto space = text.find(' ');
+  if (space == std::string_view::npos) return false;
+  auto a = std::from_chars(text.data(), text.data() + space, *sequence);
+  auto b = std::from_chars(text.data() + space + 1, text.data() + text.size(), *last);
+  return a.ec == std::errc() && b.ec == std::errc() && b.ptr == text.data() + text.size();
+}
+
+std::optional<int> ParseInt(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+const char* RoleName(int role) {
+  switch (role) {
+    case 2: return "leader";
+    case 1: return "candidate";
+    default: return "follower";
+  }
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(RocksEventStore& store, ClusterOptions options, LeaderHooks hooks)
+    : store_(store),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      etcd_(options_.etcd_endpoints, options_.etcd_timeout),
+      lease_etcd_(options_.etcd_endpoints, options_.etcd_timeout),
+      commit_etcd_(options_.etcd_endpoints, options_.etcd_timeout) {
+  commit_position_ = store_.LastPosition();
+  commit_sequence_ = store_.ReplicatedSequence();
+}
+
+ClusterNode::~ClusterNode() { Stop(); }
+
+Result<std::map<int, std::string>> ClusterNode::ParsePeers(std::string_view text) {
+  std::map<int, std::string> peers;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    auto eq = item.find('=');
+    auto id = eq == std::string_view::npos ? std::nullopt : ParseInt(item.substr(0, eq));
+    if (!id || *id <= 0) return Fail(ClusterErrc::kInvalidConfig, "'" + std::string(item) + "' is not ID=URL with an ID of 1 or more");
+    std::string url(item.substr(eq + 1));
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.starts_with("http://") || url.size() <= 7) {
+      return Fail(ClusterErrc::kInvalidConfig, "peer " + std::to_string(*id) + ": '" + url + "' is not an http:// URL");
+    }
+    if (!peers.emplace(*id, url).second) return Fail(ClusterErrc::kInvalidConfig, "peer " + std::to_string(*id) + " named twice");
+  }
+  if (peers.empty()) return Fail(ClusterErrc::kInvalidConfig, "no peers");
+  return peers;
+}
+
+void ClusterNode::Start() {
+  store_.SetReplicator(this);
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-cluster");
+    Run();
+  });
+  lease_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-lease");
+    RenewLease();
+  });
+}
+
+void ClusterNode::Stop() {
+  if (stopping_.exchange(true)) return;
+  wake_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (lease_thread_.joinable()) lease_thread_.join();
+  if (auto lease = lease_.load(); lease != 0) {
+    // Lets the others elect a leader now rather than after the TTL.
+    if (auto revoked = etcd_.RevokeLease(lease); !revoked) {
+      spdlog::warn("cluster: could not revoke lease on stop: {}", revoked.error().Describe());
+    }
+  }
+}
+
+std::string ClusterNode::LogKey(std::uint64_t sequence) const {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(sequence));
+  return Key("log/") + digits;
+}
+
+// The lease thread: renews the session three times per TTL. A lease that
+// etcd no longer knows, or that could not be renewed within its TTL, is
+// lost: whatever hung on it (the leadership) is gone.
+void ClusterNode::RenewLease() {
+  auto period = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 4);
+  auto last_renewed = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    {
+      std::unique_lock lock(wake_mu_);
+      wake_cv_.wait_for(lock, period, [&] { return stopping_.load(); });
+    }
+    std::int64_t lease = lease_.load();
+    if (lease == 0 || stopping_) {
+      last_renewed = std::chrono::steady_clock::now();
+      continue;
+    }
+    auto ttl = lease_etcd_.KeepAlive(lease);
+    if (ttl && *ttl > 0) {
+      last_renewed = std::chrono::steady_clock::now();
+      continue;
+    }
+    bool expired = (ttl && *ttl <= 0) ||
+                   std::chrono::steady_clock::now() - last_renewed > std::chrono::seconds(options_.lease_ttl_seconds);
+    if (expired && lease_.compare_exchange_strong(lease, 0)) {
+      spdlog::warn("cluster: lease lost ({})", ttl ? "expired" : ttl.error().Describe());
+      lease_lost_ = true;
+      wake_cv_.notify_all();
+    }
+  }
+}
+
+Result<void> ClusterNode::EnsureLease() {
+  if (lease_.load() != 0) return {};
+  auto granted = etcd_.GrantLease(options_.lease_ttl_seconds);
+  if (!granted) return Fail(granted.error());
+  lease_ = *granted;
+  return {};
+}
+
+// The same trouble every 100 ms is one line every 5 s.
+void ClusterNode::WarnThrottled(const std::string& message) {
+  auto now = std::chrono::steady_clock::now();
+  if (message == last_warning_ && now - last_warned_ < std::chrono::seconds(5)) return;
+  spdlog::warn("{}", message);
+  last_warning_ = message;
+  last_warned_ = now;
+}
+
+void ClusterNode::Run() {
+  auto last_view = std::chrono::steady_clock::time_point{};
+  bool warned = false;
+  std::uint64_t idle = 0;  // polls in a row that found nothing
+  while (!stopping_) {
+    if (leading_ && (fenced_ || lease_lost_)) StepDown(fenced_ ? "a commit was refused or failed" : "lease lost");
+    lease_lost_ = false;
+    std::size_t applied = 0;
+    bool leading = leading_.load();
+    if (!leading) {
+      auto got = ApplyCommitted(etcd_, /*serializable=*/true);
+      if (!got && !warned) spdlog::warn("cluster: following: {}", got.error().Describe());
+      warned = !got;
+      applied = got ? *got : 0;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_view >= std::chrono::milliseconds(100)) {
+      last_view = now;
+      if (auto lease = EnsureLease(); !lease) {
+        WarnThrottled("cluster: no session with etcd: " + lease.error().Describe());
+      } else if (auto viewed = RefreshView(); !viewed) {
+        WarnThrottled("cluster: reading the cluster's state: " + viewed.error().Describe());
+      } else {
+        if (views_ % 5 == 0) Report();  // every ~0.5 s: each is an etcd write
+        if (leading_ && Deposed()) fenced_ = true;
+        if (leading_ && views_ % 20 == 0) TrimLog();  // every ~2 s
+        ++views_;
+        bool no_leader;
+        {
+          std::lock_guard lock(mu_);
+          no_leader = !leader_id_ && !behind_ && store_.ReplicatedSequence() >= commit_sequence_;
+        }
+        if (!leading_ && no_leader) Campaign();
+      }
+    }
+    idle = applied == 0 ? idle + 1 : 0;
+    if (applied == 0) {
+      // Polling costs etcd CPU: an idle follower slows down to 5x the poll
+      // interval after 100 empty reads (a batch after a pause is applied
+      // within 25 ms; under load the loop never sleeps).
+      auto poll = options_.poll * static_cast<int>(std::min<std::uint64_t>(1 + idle / 100, 5));
+      std::unique_lock lock(wake_mu_);
+      wake_cv_.wait_for(lock, leading ? std::chrono::milliseconds(50) : poll,
+                        [&] { return stopping_ || fenced_ || lease_lost_; });
+    }
+  }
+  if (leading_) StepDown("stopping");
+}
+
+Result<std::size_t> ClusterNode::ApplyCommitted(EtcdClient& etcd, bool serializable) {
+  std::uint64_t next = store_.ReplicatedSequence() + 1;
+  auto range = etcd.Range(LogKey(next), PrefixEnd(Key("log/")), 256, serializable);
+  if (!range) return Fail(range.error());
+  std::size_t applied = 0;
+  for (auto& kv : range->kvs) {
+    if (kv.key != LogKey(next)) {
+      std::lock_guard lock(mu_);
+      if (!behind_) {
+        spdlog::error("cluster: batch {} is no longer in etcd (found {}): this node needs a copy of a peer's data "
+                      "(README: replacing a node)", next, kv.key);
+      }
+      behind_ = true;
+      return Fail(ClusterErrc::kBehind, "batch " + std::to_string(next));
+    }
+    auto batch = DecodeReplicatedBatch(kv.value);
+    if (!batch) return Fail(batch.error());
+    GlobalPosition last = batch->first_position + batch->envelopes.size() - 1;
+    if (batch->envelopes.empty()) last = store_.LastPosition();
+    if (auto written = store_.ApplyReplicated(next, std::move(kv.value)); !written) return Fail(written.error());
+    NoteCommit(last);
+    ++next;
+    ++applied;
+  }
+  return applied;
+}
+
+void ClusterNode::NoteCommit(GlobalPosition last) {
+  std::lock_guard lock(mu_);
+  if (commit_times_.empty() || commit_times_.back().first < last) commit_times_.emplace_back(last, NowMs());
+  while (commit_times_.size() > 20'000) commit_times_.pop_front();
+  commit_position_ = std::max(commit_position_, last);
+}
+
+// One read of leader, head and members (a transaction without a guard).
+Result<void> ClusterNode::RefreshView() {
+  auto txn = etcd_.Txn({}, {EtcdOp::Get(Key("leader")), EtcdOp::Get(Key("head")),
+                            EtcdOp::Get(Key("members/"), PrefixEnd(Key("members/")))}, {});
+  if (!txn) return Fail(txn.error());
+  if (txn->ranges.size() != 3) return Fail(ClusterErrc::kBadResponse, "view: not three ranges");
+  std::lock_guard lock(mu_);
+  std::optional<int> leader;
+  std::int64_t term = 0;
+  if (!txn->ranges[0].empty()) {
+    leader = ParseInt(txn->ranges[0][0].value);
+    term = txn->ranges[0][0].create_revision;
+  }
+  if (term != 0 && term != leader_term_) ++elections_;
+  if (term != 0) leader_term_ = term;
+  leader_id_ = leader;
+  if (!txn->ranges[1].empty()) {
+    std::uint64_t sequence = 0;
+    GlobalPosition last = 0;
+    if (!ParseHead(txn->ranges[1][0].value, &sequence, &last)) {
+      return Fail(ClusterErrc::kBadResponse, "head is '" + txn->ranges[1][0].value + "'");
+    }
+    commit_sequence_ = std::max(commit_sequence_, sequence);
+    commit_position_ = std::max(commit_position_, last);
+  }
+  reports_.clear();
+  for (const auto& kv : txn->ranges[2]) {
+    auto id = ParseInt(std::string_view(kv.key).substr(Key("members/").size()));
+    auto body = json::parse(kv.value, nullptr, false);
+    if (!id || body.is_discarded() || !body.is_object()) continue;
+    reports_[*id] = {.applied = body.value("applied", GlobalPosition{0}), .role = body.value("role", "follower")};
+  }
+  return {};
+}
+
+Result<GlobalPosition> ClusterNode::SharedRelayCheckpoint() {
+  auto range = etcd_.Range(Key("relayed"), {}, 0, /*serializable=*/false);
+  if (!range) return Fail(range.error());
+  if (range->kvs.empty()) return GlobalPosition{0};
+  GlobalPosition position = 0;
+  const std::string& text = range->kvs[0].value;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), position);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Fail(ClusterErrc::kBadResponse, "relayed is '" + text + "'");
+  }
+  return position;
+}
+
+// The leader key is gone or another node's (this node's lease lapsed).
+bool ClusterNode::Deposed() const {
+  std::lock_guard lock(mu_);
+  return !leader_id_ || *leader_id_ != options_.node_id || leader_term_ != term_;
+}
+
+void ClusterNode::Report() {
+  std::string role;
+  {
+    std::lock_guard lock(mu_);
+    role = RoleName(static_cast<int>(role_));
+  }
+  json body{{"applied", store_.LastPosition()}, {"sequence", store_.ReplicatedSequence()}, {"role", role}};
+  std::vector<EtcdOp> ops{EtcdOp::Put(Key("members/") + std::to_string(options_.node_id), body.dump(), lease_.load())};
+  if (leading_ && hooks_.relayed) {
+    if (GlobalPosition relayed = hooks_.relayed(); relayed > 0) ops.push_back(EtcdOp::Put(Key("relayed"), std::to_string(relayed)));
+  }
+  auto put = etcd_.Txn({}, ops, {});
+  if (!put) spdlog::debug("cluster: report: {}", put.error().Describe());
+}
+
+void ClusterNode::SetRole(Role role) {
+  std::lock_guard lock(mu_);
+  role_ = role;
+}
+
+void ClusterNode::Campaign() {
+  std::int64_t lease = lease_.load();
+  if (lease == 0) return;
+  SetRole(Role::kCandidate);
+  auto txn = etcd_.Txn({{.key = Key("leader"), .target = EtcdCompare::Target::kCreateRevision, .revision = 0}},
+                       {EtcdOp::Put(Key("leader"), std::to_string(options_.node_id), lease)}, {});
+  if (!txn || !txn->succeeded) {
+    if (!txn) spdlog::warn("cluster: campaign: {}", txn.error().Describe());
+    SetRole(Role::kFollower);
+    return;
+  }
+  term_ = txn->revision;  // the revision that created the key
+  spdlog::info("cluster: node {} elected, term {}", options_.node_id, term_.load());
+  if (auto caught_up = CatchUpToHead(); !caught_up) {
+    StepDown("catching up after the election: " + caught_up.error().Describe());
+    return;
+  }
+  fenced_ = false;
+  leading_ = true;  // from here the committer replicates under term_
+  auto processor = hooks_.start();
+  if (!processor) {
+    StepDown("starting the command processor: " + processor.error().Describe());
+    return;
+  }
+  std::lock_guard lock(mu_);
+  role_ = Role::kLeader;
+  processor_ = std::move(*processor);
+  leader_id_ = options_.node_id;
+  if (term_ != leader_term_) ++elections_;
+  leader_term_ = term_;
+  spdlog::info("cluster: node {} leads from position {} (batch {})", options_.node_id, store_.LastPosition(),
+               store_.ReplicatedSequence());
+}
+
+// Applies every batch committed before this election (a linearizable read
+// of head), and remembers head's revision for the first guarded commit.
+Result<void> ClusterNode::CatchUpToHead() {
+  for (;;) {
+    auto head = etcd_.Range(Key("head"), {}, 0, /*serializable=*/false);
+    if (!head) return Fail(head.error());
+    std::uint64_t sequence = 0;
+    GlobalPosition last = 0;
+    if (!head->kvs.empty() && !ParseHead(head->kvs[0].value, &sequence, &last)) {
+      return Fail(ClusterErrc::kBadResponse, "head is '" + head->kvs[0].value + "'");
+    }
+    if (store_.ReplicatedSequence() > sequence) {
+      return Fail(ClusterErrc::kBadResponse, "this node has batch " + std::to_string(store_.ReplicatedSequence()) +
+                                                 " but etcd's log ends at " + std::to_string(sequence) +
+                                                 " (was etcd's data replaced?)");
+    }
+    if (store_.ReplicatedSequence() == sequence) {
+      head_revision_ = head->kvs.empty() ? 0 : head->kvs[0].mod_revision;
+      std::lock_guard lock(mu_);
+      commit_sequence_ = sequence;
+      commit_position_ = std::max(commit_position_, last);
+      return {};
+    }
+    auto applied = ApplyCommitted(etcd_, /*serializable=*/false);
+    if (!applied) return Fail(applied.error());
+  }
+}
+
+Result<void> ClusterNode::Replicate(std::uint64_t sequence, std::string_view batch) {
+  // Read once: a guard on create_revision 0 would pass with no leader at all.
+  std::int64_t term = term_.load();
+  if (term == 0 || !leading_ || fenced_) return Fail(ClusterErrc::kNotLeader);
+  auto view = DecodeReplicatedBatch(batch);
+  if (!view) return Fail(view.error());
+  GlobalPosition last = view->envelopes.empty() ? store_.LastPosition()
+                                                 : view->first_position + view->envelopes.size() - 1;
+  auto txn = commit_etcd_.Txn(
+      {{.key = Key("leader"), .target = EtcdCompare::Target::kCreateRevision, .revision = term},
+       {.key = Key("head"), .target = EtcdCompare::Target::kModRevision, .revision = head_revision_}},
+      {EtcdOp::Put(LogKey(sequence), std::string(batch)), EtcdOp::Put(Key("head"), HeadValue(sequence, last))}, {});
+  if (!txn || !txn->succeeded) {
+    // Refused (deposed) or unknown (etcd unreachable): this node may not
+    // commit anything more under this term. If the batch did reach etcd,
+    // this node applies it as a follower.
+    fenced_ = true;
+    wake_cv_.notify_all();
+    if (!txn) return Fail(txn.error());
+    return Fail(ClusterErrc::kFenced, "term " + std::to_string(term) + " is over");
+  }
+  head_revision_ = txn->revision;
+  NoteCommit(last);
+  {
+    std::lock_guard lock(mu_);
+    commit_sequence_ = sequence;
+  }
+  return {};
+}
+
+void ClusterNode::StepDown(const std::string& why) {
+  spdlog::warn("cluster: node {} steps down: {}", options_.node_id, why);
+  leading_ = false;
+  std::shared_ptr<CommandProcessor> processor;
+  {
+    std::lock_guard lock(mu_);
+    processor = std::move(processor_);
+    role_ = Role::kFollower;
+    leader_id_.reset();
+  }
+  if (processor) hooks_.stop(std::move(processor));
+  // Release the leadership now if it is still ours (the guard makes sure a
+  // successor's key is never deleted).
+  if (std::int64_t term = term_.load(); term != 0) {
+    auto released = etcd_.Txn({{.key = Key("leader"), .target = EtcdCompare::Target::kCreateRevision, .revision = term}},
+                              {EtcdOp::Delete(Key("leader"))}, {});
+    if (!released) spdlog::warn("cluster: releasing the leader key: {}", released.error().Describe());
+  }
+  term_ = 0;
+  fenced_ = false;
+}
+
+// Keeps the last `retain_batches` batches in etcd: enough for a member
+// that was down or wiped to catch up from etcd alone. A member further
+// behind needs a copy of a peer's data (README, "Replacing a node").
+void ClusterNode::TrimLog() {
+  std::uint64_t head;
+  {
+    std::lock_guard lock(mu_);
+    head = commit_sequence_;
+  }
+  if (head <= options_.retain_batches + 1) return;
+  auto trimmed = etcd_.Txn({}, {EtcdOp::Delete(Key("log/"), LogKey(head - options_.retain_batches))}, {});
+  if (!trimmed) spdlog::debug("cluster: trim: {}", trimmed.error().Describe());
+}
+
+ClusterView::CommandRoute ClusterNode::RouteCommand() const {
+  std::lock_guard lock(mu_);
+  if (processor_ && leading_) return {processor_, ""};
+  if (leader_id_ && *leader_id_ != options_.node_id) {
+    auto it = options_.peers.find(*leader_id_);
+    if (it != options_.peers.end()) return {nullptr, it->second};
+  }
+  return {};
+}
+
+std::int64_t ClusterNode::LagMs(GlobalPosition applied, std::int64_t now_ms) const {
+  if (applied >= commit_position_) return 0;
+  for (const auto& [last, at] : commit_times_) {
+    if (last > applied) return std::max<std::int64_t>(0, now_ms - at);
+  }
+  return 0;
+}
+
+ClusterStatus ClusterNode::Status() const {
+  std::lock_guard lock(mu_);
+  std::int64_t now = NowMs();
+  ClusterStatus s{.node_id = options_.node_id,
+                  .role = RoleName(static_cast<int>(role_)),
+                  .term = leader_term_,
+                  .leader_id = leader_id_,
+                  .commit_position = std::max(commit_position_, store_.LastPosition()),
+                  .applied_position = store_.LastPosition(),
+                  .elections = elections_};
+  if (leader_id_) {
+    if (auto it = options_.peers.find(*leader_id_); it != options_.peers.end()) s.leader_url = it->second;
+  }
+  for (const auto& [id, url] : options_.peers) {
+    ClusterMemberStatus m{.id = id, .url = url, .role = "unreachable"};
+    if (id == options_.node_id) {
+      m.role = s.role;
+      m.applied_position = s.applied_position;
+    } else if (auto it = reports_.find(id); it != reports_.end()) {
+      m.role = it->second.role;
+      m.applied_position = it->second.applied;
+    }
+    m.lag_ms = LagMs(m.applied_position, now);
+    s.members.push_back(std::move(m));
+  }
+  return s;
+}
+
+}  // namespace eventmart

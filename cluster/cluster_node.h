@@ -1,0 +1,152 @@
+// cluster/cluster_node.h
+// One member of a cluster whose election and replicated log are etcd's
+// (docs/architecture.md, "Cluster"). Keys under the cluster's prefix:
+//   leader        the leader's node id; created in a transaction only if
+//                 absent, attached to the node's lease (gone when the node
+//                 stops renewing it). Its create_revision is the term.
+//   head          "<batch number> <last position>": the committed end.
+//   log/<batch>   one commit group (eventstore/replicated_batch.h), put in
+//                 the same transaction as head, guarded by the leader key's
+//                 create_revision (fencing) and head's mod_revision.
+//   members/<id>  what each node reports (applied position), on its lease.
+//   relayed       the Kafka relay's checkpoint, published by the leader.
+// The leader's committer calls Replicate (eventstore/replicator.h) for each
+// group and acknowledges it only after that transaction succeeded and the
+// local write synced. Followers poll log/ and apply each batch at the same
+// positions (RocksEventStore::ApplyReplicated); their projections follow.
+// A follower that is caught up campaigns when there is no leader; a new
+// leader applies everything committed, then starts deciding (the command
+// processor is built anew from the log) and relaying.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/cluster_view.h"
+#include "cluster/etcd_client.h"
+#include "eventstore/replicator.h"
+#include "eventstore/rocks_event_store.h"
+
+namespace eventmart {
+
+struct ClusterOptions {
+  int node_id = 0;
+  std::map<int, std::string> peers;  // id -> base URL, this node included
+  std::vector<std::string> etcd_endpoints;
+  std::string prefix = "/eventmart/";  // keys of this cluster in etcd
+  std::int64_t lease_ttl_seconds = 2;  // how long a silent leader keeps the leadership
+  std::chrono::milliseconds poll{5};   // a follower's idle wait between reads of log/
+  std::chrono::milliseconds etcd_timeout{1500};
+  std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
+};
+
+// What the node runs while it leads; serve wires the command processor
+// (folded from the log when it starts) and the Kafka relay.
+struct LeaderHooks {
+  std::function<Result<std::shared_ptr<CommandProcessor>>()> start;
+  // Stops deciding and relaying; returns once every callback of the
+  // processor has run.
+  std::function<void(std::shared_ptr<CommandProcessor>)> stop;
+  // The Kafka relay's checkpoint while leading (0: no relay); shared in
+  // etcd so that a new leader resumes from it, not from its own.
+  std::function<GlobalPosition()> relayed;
+};
+
+class ClusterNode final : public Replicator, public ClusterView {
+ public:
+  ClusterNode(RocksEventStore& store, ClusterOptions options, LeaderHooks hooks);
+  ~ClusterNode() override;
+
+  // Installs this node as the store's replicator and starts following.
+  void Start();
+  // Steps down (releasing the leadership at once) and stops.
+  void Stop();
+
+  Result<void> Replicate(std::uint64_t sequence, std::string_view batch) override;
+  // The relay checkpoint the leaders published (`relayed` key; 0 if none).
+  // For LeaderHooks::start, which runs on the node's thread.
+  [[nodiscard]] Result<GlobalPosition> SharedRelayCheckpoint();
+  CommandRoute RouteCommand() const override;
+  ClusterStatus Status() const override;
+
+  // "1=http://a:8080,2=http://b:8080" -> {1: "http://a:8080", ...}; an
+  // error names what is wrong.
+  static Result<std::map<int, std::string>> ParsePeers(std::string_view text);
+
+ private:
+  struct MemberReport {
+    GlobalPosition applied = 0;
+    std::string role;
+  };
+  enum class Role { kFollower, kCandidate, kLeader };
+
+  void Run();
+  void RenewLease();
+  Result<void> EnsureLease();
+  // Applies committed batches this node does not have yet; how many.
+  Result<std::size_t> ApplyCommitted(EtcdClient& etcd, bool serializable);
+  Result<void> RefreshView();
+  void Campaign();
+  Result<void> CatchUpToHead();
+  void StepDown(const std::string& why);
+  void Report();
+  void WarnThrottled(const std::string& message);
+  bool Deposed() const;
+  void TrimLog();
+  void SetRole(Role role);
+  void NoteCommit(GlobalPosition last);
+  std::string Key(std::string_view name) const { return options_.prefix + std::string(name); }
+  std::string LogKey(std::uint64_t sequence) const;
+  std::int64_t LagMs(GlobalPosition applied, std::int64_t now_ms) const;
+
+  RocksEventStore& store_;
+  ClusterOptions options_;
+  LeaderHooks hooks_;
+  EtcdClient etcd_;         // the node's thread
+  EtcdClient lease_etcd_;   // the lease thread
+  EtcdClient commit_etcd_;  // the committer thread (Replicate)
+
+  std::thread thread_;
+  std::thread lease_thread_;
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::atomic<bool> stopping_{false};
+
+  // The session: one lease, renewed by the lease thread; the leader key and
+  // member report hang on it.
+  std::atomic<std::int64_t> lease_{0};
+  std::atomic<bool> lease_lost_{false};
+
+  // Leadership, as the committer sees it.
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> fenced_{false};  // a Replicate failed: step down
+  std::atomic<std::int64_t> term_{0};  // node thread writes; the committer reads (set before leading_)
+  std::int64_t head_revision_ = 0;   // committer thread once leading
+
+  mutable std::mutex mu_;  // guards the status below and processor_
+  Role role_ = Role::kFollower;
+  std::shared_ptr<CommandProcessor> processor_;
+  std::optional<int> leader_id_;
+  std::int64_t leader_term_ = 0;
+  GlobalPosition commit_position_ = 0;
+  std::uint64_t commit_sequence_ = 0;
+  std::map<int, MemberReport> reports_;
+  std::deque<std::pair<GlobalPosition, std::int64_t>> commit_times_;  // (last position, ms) of recent batches
+  std::uint64_t elections_ = 0;
+  bool behind_ = false;      // etcd no longer has a batch this node needs
+  std::uint64_t views_ = 0;  // node thread: reads of the cluster's state so far
+  std::string last_warning_;  // node thread
+  std::chrono::steady_clock::time_point last_warned_{};
+};
+
+}  // namespace eventmart

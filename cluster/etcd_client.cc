@@ -1,0 +1,309 @@
+// The etcd client: JSON over one keep-alive HTTP/1.1 connection (Beast).
+// Every operation runs on the client's own io_context with a deadline
+// (tcp_stream::expires_after), so a silent etcd costs at most `timeout`.
+#include <utility>  // before Asio (g++ 12: std::exchange)
+
+#include "cluster/etcd_client.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cluster/cluster_errors.h"
+
+namespace eventmart {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using nlohmann::json;
+
+std::string Base64(std::string_view in) {
+  std::string out(beast::detail::base64::encoded_size(in.size()), '\0');
+  out.resize(beast::detail::base64::encode(out.data(), in.data(), in.size()));
+  return out;
+}
+
+std::string Unbase64(std::string_view in) {
+  std::string out(beast::detail::base64::decoded_size(in.size()), '\0');
+  out.resize(beast::detail::base64::decode(out.data(), in.data(), in.size()).first);
+  return out;
+}
+
+// etcd's gateway writes 64-bit numbers as JSON strings and leaves out zeroes.
+std::int64_t Int(const json& j, const char* name) {
+  auto it = j.find(name);
+  if (it == j.end()) return 0;
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  if (it->is_string()) return std::stoll(it->get<std::string>());
+  return 0;
+}
+
+std::vector<EtcdKv> Kvs(const json& range) {
+  std::vector<EtcdKv> out;
+  auto it = range.find("kvs");
+  if (it == range.end()) return out;
+  for (const auto& kv : *it) {
+    out.push_back({.key = Unbase64(kv.value("key", "")),
+                   .value = Unbase64(kv.value("value", "")),
+                   .create_revision = Int(kv, "create_revision"),
+                   .mod_revision = Int(kv, "mod_revision"),
+                   .lease = Int(kv, "lease")});
+  }
+  return out;
+}
+
+json RangeBody(const std::string& key, const std::string& range_end, std::int64_t limit) {
+  json body{{"key", Base64(key)}};
+  if (!range_end.empty()) body["range_end"] = Base64(range_end);
+  if (limit > 0) body["limit"] = std::to_string(limit);
+  return body;
+}
+
+json OpJson(const EtcdOp& op) {
+  switch (op.kind) {
+    case EtcdOp::Kind::kPut: {
+      json put{{"key", Base64(op.key)}, {"value", Base64(op.value)}};
+      if (op.lease != 0) put["lease"] = std::to_string(op.lease);
+      return json{{"request_put", put}};
+    }
+    case EtcdOp::Kind::kRange:
+      return json{{"request_range", RangeBody(op.key, op.range_end, op.limit)}};
+    case EtcdOp::Kind::kDelete: {
+      json del{{"key", Base64(op.key)}};
+      if (!op.range_end.empty()) del["range_end"] = Base64(op.range_end);
+      return json{{"request_delete_range", del}};
+    }
+  }
+  return json::object();
+}
+
+json CompareJson(const EtcdCompare& c) {
+  json out{{"key", Base64(c.key)}, {"result", "EQUAL"}};
+  switch (c.target) {
+    case EtcdCompare::Target::kCreateRevision:
+      out["target"] = "CREATE";
+      out["create_revision"] = std::to_string(c.revision);
+      break;
+    case EtcdCompare::Target::kModRevision:
+      out["target"] = "MOD";
+      out["mod_revision"] = std::to_string(c.revision);
+      break;
+    case EtcdCompare::Target::kValue:
+      out["target"] = "VALUE";
+      out["value"] = Base64(c.value);
+      break;
+  }
+  return out;
+}
+
+Result<json> Parse(const std::string& body) {
+  auto parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return Fail(ClusterErrc::kBadResponse, "not a JSON object: " + body.substr(0, 200));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+EtcdOp EtcdOp::Put(std::string key, std::string value, std::int64_t lease) {
+  return {.kind = Kind::kPut, .key = std::move(key), .value = std::move(value), .lease = lease};
+}
+EtcdOp EtcdOp::Get(std::string key, std::string range_end, std::int64_t limit) {
+  return {.kind = Kind::kRange, .key = std::move(key), .range_end = std::move(range_end), .limit = limit};
+}
+EtcdOp EtcdOp::Delete(std::string key, std::string range_end) {
+  return {.kind = Kind::kDelete, .key = std::move(key), .range_end = std::move(range_end)};
+}
+
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    if (static_cast<unsigned char>(prefix.back()) < 0xff) {
+      ++prefix.back();
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return std::string(1, '\0');  // every key
+}
+
+class EtcdClient::Connection {
+ public:
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  bool open = false;
+
+  void Close() {
+    beast::error_code ignored;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream.close();
+    buffer.clear();
+    open = false;
+  }
+
+  // Runs the queued operation to completion (or to the stream's deadline).
+  void RunQueued() {
+    ioc.restart();
+    ioc.run();
+  }
+
+  beast::error_code Connect(const std::string& host, const std::string& port, std::chrono::milliseconds timeout) {
+    beast::error_code ec;
+    asio::ip::tcp::resolver resolver(ioc);
+    auto endpoints = resolver.resolve(host, port, ec);
+    if (ec) return ec;
+    stream.expires_after(timeout);
+    stream.async_connect(endpoints, [&](beast::error_code e, const auto&) { ec = e; });
+    RunQueued();
+    if (!ec) {
+      open = true;
+      stream.socket().set_option(asio::ip::tcp::no_delay(true));
+    }
+    return ec;
+  }
+
+  beast::error_code Exchange(http::request<http::string_body>& request, http::response<http::string_body>* response,
+                             std::chrono::milliseconds timeout) {
+    beast::error_code ec;
+    stream.expires_after(timeout);
+    http::async_write(stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
+    RunQueued();
+    if (ec) return ec;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256u << 20);
+    stream.expires_after(timeout);
+    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    RunQueued();
+    if (ec) return ec;
+    *response = parser.release();
+    return ec;
+  }
+};
+
+EtcdClient::EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout)
+    : endpoints_(std::move(endpoints)), timeout_(timeout), connection_(std::make_unique<Connection>()) {
+  for (auto& e : endpoints_) {
+    if (e.starts_with("http://")) e.erase(0, 7);
+    while (!e.empty() && e.back() == '/') e.pop_back();
+  }
+}
+
+EtcdClient::~EtcdClient() = default;
+
+const std::string& EtcdClient::endpoint() const { return endpoints_[current_]; }
+
+Result<std::string> EtcdClient::Call(const std::string& path, const std::string& body) {
+  std::string last_error;
+  // Each endpoint once; a reused connection that the server closed gets one
+  // fresh attempt on the same endpoint first.
+  for (std::size_t tried = 0; tried < endpoints_.size(); ++tried) {
+    const std::string& endpoint = endpoints_[current_];
+    auto colon = endpoint.rfind(':');
+    std::string host = endpoint.substr(0, colon);
+    std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      bool reused = connection_->open;
+      if (!connection_->open) {
+        if (auto ec = connection_->Connect(host, port, timeout_)) {
+          last_error = endpoint + ": connect: " + ec.message();
+          connection_->Close();
+          break;
+        }
+      }
+      http::request<http::string_body> request{http::verb::post, path, 11};
+      request.set(http::field::host, endpoint);
+      request.set(http::field::content_type, "application/json");
+      request.keep_alive(true);
+      request.body() = body;
+      request.prepare_payload();
+      http::response<http::string_body> response;
+      if (auto ec = connection_->Exchange(request, &response, timeout_)) {
+        last_error = endpoint + path + ": " + ec.message();
+        connection_->Close();
+        if (reused && ec != beast::error::timeout) continue;
+        break;
+      }
+      if (!response.keep_alive()) connection_->Close();
+      if (response.result() != http::status::ok) {
+        return Fail(ClusterErrc::kBadResponse, endpoint + path + " answered " +
+                                                   std::to_string(response.result_int()) + ": " +
+                                                   response.body().substr(0, 300));
+      }
+      return std::move(response.body());
+    }
+    current_ = (current_ + 1) % endpoints_.size();
+  }
+  return Fail(ClusterErrc::kUnavailable, last_error);
+}
+
+Result<std::int64_t> EtcdClient::GrantLease(std::int64_t ttl_seconds) {
+  auto body = Call("/v3/lease/grant", json{{"TTL", std::to_string(ttl_seconds)}}.dump());
+  if (!body) return Fail(body.error());
+  auto parsed = Parse(*body);
+  if (!parsed) return Fail(parsed.error());
+  std::int64_t id = Int(*parsed, "ID");
+  if (id == 0) return Fail(ClusterErrc::kBadResponse, "lease grant: " + body->substr(0, 200));
+  return id;
+}
+
+Result<std::int64_t> EtcdClient::KeepAlive(std::int64_t lease) {
+  auto body = Call("/v3/lease/keepalive", json{{"ID", std::to_string(lease)}}.dump());
+  if (!body) return Fail(body.error());
+  auto parsed = Parse(*body);
+  if (!parsed) return Fail(parsed.error());
+  auto result = parsed->find("result");
+  if (result == parsed->end()) return Fail(ClusterErrc::kBadResponse, "keepalive: " + body->substr(0, 200));
+  return Int(*result, "TTL");
+}
+
+Result<void> EtcdClient::RevokeLease(std::int64_t lease) {
+  auto body = Call("/v3/lease/revoke", json{{"ID", std::to_string(lease)}}.dump());
+  if (!body) return Fail(body.error());
+  return {};
+}
+
+Result<EtcdRange> EtcdClient::Range(const std::string& key, const std::string& range_end, std::int64_t limit,
+                                    bool serializable) {
+  json request = RangeBody(key, range_end, limit);
+  if (serializable) request["serializable"] = true;
+  auto body = Call("/v3/kv/range", request.dump());
+  if (!body) return Fail(body.error());
+  auto parsed = Parse(*body);
+  if (!parsed) return Fail(parsed.error());
+  EtcdRange out;
+  out.revision = Int(parsed->value("header", json::object()), "revision");
+  out.kvs = Kvs(*parsed);
+  out.more = parsed->value("more", false);
+  return out;
+}
+
+Result<EtcdTxnResult> EtcdClient::Txn(const std::vector<EtcdCompare>& compare, const std::vector<EtcdOp>& success,
+                                      const std::vector<EtcdOp>& failure) {
+  json request{{"compare", json::array()}, {"success", json::array()}, {"failure", json::array()}};
+  for (const auto& c : compare) request["compare"].push_back(CompareJson(c));
+  for (const auto& op : success) request["success"].push_back(OpJson(op));
+  for (const auto& op : failure) request["failure"].push_back(OpJson(op));
+  auto body = Call("/v3/kv/txn", request.dump());
+  if (!body) return Fail(body.error());
+  auto parsed = Parse(*body);
+  if (!parsed) return Fail(parsed.error());
+  EtcdTxnResult out;
+  out.succeeded = parsed->value("succeeded", false);
+  out.revision = Int(parsed->value("header", json::object()), "revision");
+  if (auto responses = parsed->find("responses"); responses != parsed->end()) {
+    for (const auto& r : *responses) {
+      auto range = r.find("response_range");
+      out.ranges.push_back(range == r.end() ? std::vector<EtcdKv>{} : Kvs(*range));
+    }
+  }
+  return out;
+}
+
+}  // namespace eventmart
