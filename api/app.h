@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "api/rate_limit.h"
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "api/metrics.h"
@@ -28,6 +29,7 @@ inline constexpr GlobalPosition kReadyLag = 10'000;
 struct AppOptions {
   std::string admin_token;
   std::chrono::milliseconds read_wait{5000};  // how long a query waits for projections
+  RateLimitConfig rate_limits;  // empty: no limits
 };
 
 // The service's parts. A query node (`eventmart project`) has no command
@@ -44,6 +46,7 @@ struct App {
   const FeedStatusSource* feed = nullptr;    // set on a query node
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
+  std::shared_ptr<RateLimiter> limiter{};  // made by MakeRouter when options.rate_limits has any
 };
 
 Router MakeRouter(App& app);
@@ -67,6 +70,8 @@ void AddDocumentRoutes(Router& router, App& app);  // GET /openapi.yaml
 void AddConsoleRoutes(Router& router, App& app);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
+// The rate limiter's refusals by class and scope, and the keys it holds.
+void RenderRateLimitMetrics(const App& app, std::string* out);
 // Why a query node is not ready yet (its Kafka feed is behind), or nullopt
 // (also when there is no feed).
 std::optional<std::string> FeedNotReady(const App& app);

@@ -19,6 +19,11 @@ struct HttpRequest {
   std::string body;
   std::optional<std::string> idempotency_key;
   std::string authorization;
+  std::string prefer;     // the Prefer header ("respond-async" asks for a 202)
+  std::string client_ip;  // the TCP peer's address
+  // Who the request acts for once authenticated (the token's subject);
+  // empty without authentication. Rate limits count per identity when set.
+  std::string identity;
 };
 
 struct HttpResponse {

@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-balance", serve.max_balance, "Highest balance a user may hold")
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, INT64_MAX));
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--rate-limit", serve.rate_limits,
+                        "CLASS=N/s[:BURST]: at most N requests a second (BURST at once, default N) per user; "
+                        "CLASS is coupon-issue, commands or queries (repeatable)");
+  serve_cmd->add_option("--rate-limit-ip", serve.rate_limits_ip,
+                        "CLASS=N/s[:BURST]: the same, per client IP address (repeatable)");
   serve_cmd->add_flag("--demo", serve.demo, "Load demo data into an empty store (users, products, coupons, three days of paid orders)");
   AddKafkaFlags(serve_cmd, &serve.kafka, /*brokers_required=*/false);
 

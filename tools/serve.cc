@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <future>
+#include <tuple>
 
 #include "api/app.h"
 #include "api/http_server.h"
@@ -19,6 +20,24 @@
 #include "tools/verbs.h"
 
 namespace eventmart::cli {
+namespace {
+
+// --rate-limit and --rate-limit-ip; a bad value is reported on stderr.
+std::optional<RateLimitConfig> ParseRateLimitFlags(const ServeOptions& options) {
+  RateLimitConfig config;
+  for (auto [flag, texts, target] : {std::tuple{"--rate-limit", &options.rate_limits, &config.per_user},
+                                     std::tuple{"--rate-limit-ip", &options.rate_limits_ip, &config.per_ip}}) {
+    auto parsed = ParseRatePolicies(*texts);
+    if (!parsed) {
+      std::fprintf(stderr, "eventmart serve: %s %s\n", flag, parsed.error().detail.c_str());
+      return std::nullopt;
+    }
+    *target = std::move(*parsed);
+  }
+  return config;
+}
+
+}  // namespace
 
 int Serve(const ServeOptions& options) {
   auto listen = ParseHostPort(options.listen);
@@ -26,6 +45,8 @@ int Serve(const ServeOptions& options) {
     std::fprintf(stderr, "eventmart serve: --listen must be HOST:PORT, got '%s'\n", options.listen.c_str());
     return kExitUsage;
   }
+  auto rate_limits = ParseRateLimitFlags(options);
+  if (!rate_limits) return kExitUsage;
   std::optional<KafkaOptions> kafka;
   if (!options.kafka.brokers.empty()) {
     kafka = ToKafkaOptions(options.kafka, "serve");
@@ -72,7 +93,8 @@ int Serve(const ServeOptions& options) {
   } else {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
-  App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, &processor, projector, *views, *ranking, clock,
+          {.admin_token = options.admin_token, .rate_limits = *rate_limits}};
   std::optional<RelayStatusOf> relay_status;
   if (relay) app.relay = &relay_status.emplace(*relay);
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;

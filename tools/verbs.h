@@ -28,6 +28,8 @@ struct ServeOptions {
   bool demo = false;
   int threads = 2;
   KafkaCliOptions kafka;  // no brokers: no relay
+  std::vector<std::string> rate_limits;     // --rate-limit CLASS=N/s[:BURST], per user
+  std::vector<std::string> rate_limits_ip;  // --rate-limit-ip CLASS=N/s[:BURST], per client IP
 };
 int Serve(const ServeOptions& options);
 

@@ -66,6 +66,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
                app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
   RenderDiskMetrics(app, &out);
+  RenderRateLimitMetrics(app, &out);
   RenderKafkaMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});
 }
