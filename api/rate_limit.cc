@@ -130,7 +130,7 @@ TokenBuckets::Taken TokenBuckets::Take(std::string_view key, std::int64_t now_ms
   std::lock_guard lock(shard.mu);
   auto it = shard.tat_ns.find(std::string(key));
   if (it == shard.tat_ns.end()) {
-    if (shard.tat_ns.size() >= shard.next_sweep) Sweep(shard, now);
+    if (shard.tat_ns.size() >= std::min(shard.next_sweep, max_keys_per_shard_)) Sweep(shard, now);
     if (shard.tat_ns.size() >= max_keys_per_shard_) {
       WarnFull(policy_, now_ms);
       return Taken{.allowed = false, .remaining = 0, .reset_seconds = 1, .retry_after_seconds = 1};

@@ -195,3 +195,29 @@ TEST_CASE("Without a rate limit flag nothing is limited and no rate limit fields
     REQUIRE(r.headers.count("ratelimit") == 0);
   }
 }
+
+TEST_CASE("Idle keys are dropped, and a table full of active keys refuses newcomers", "[api][ratelimit]") {
+  SECTION("keys whose bucket is full again are forgotten as new ones come") {
+    TokenBuckets buckets({.route_class = RouteClass::kQueries, .per_second = 10, .burst = 10});
+    for (int i = 0; i < 5000; ++i) REQUIRE(buckets.Take("old" + std::to_string(i), kStart).allowed);
+    CHECK(buckets.keys() == 5000);
+    // Two seconds later every old bucket is full: 40,000 newcomers sweep them away
+    for (int i = 0; i < 40000; ++i) REQUIRE(buckets.Take("new" + std::to_string(i), kStart + 2000).allowed);
+    CHECK(buckets.keys() == 40000);
+    // and a forgotten key starts with a full bucket, as it would have had anyway
+    auto taken = buckets.Take("old1", kStart + 2000);
+    CHECK(taken.allowed);
+    CHECK(taken.remaining == 9);
+  }
+  SECTION("a full table refuses keys it has no room for, until some go idle") {
+    TokenBuckets buckets({.route_class = RouteClass::kQueries, .per_second = 1, .burst = 1}, /*max_keys=*/128);
+    int allowed = 0;
+    for (int i = 0; i < 1000; ++i) allowed += buckets.Take("k" + std::to_string(i), kStart).allowed;
+    CHECK(allowed <= 128);
+    CHECK(allowed >= 64);
+    CHECK(buckets.keys() == static_cast<std::size_t>(allowed));
+    CHECK(buckets.Take("k0", kStart).allowed == false);  // a known key is still limited
+    CHECK(buckets.Take("later", kStart + 2000).allowed);
+    CHECK(buckets.keys() <= 128);
+  }
+}
