@@ -92,6 +92,7 @@ void CommandProcessor::Run() {
   std::vector<Pending> batch;
   for (;;) {
     ExpireDueOrders();
+    DecideWaitingRoom();  // at start: requests left pending by a crash
     {
       std::unique_lock lock(mu_);
       auto wait = options_.expiry_poll;
@@ -107,7 +108,10 @@ void CommandProcessor::Run() {
       batch.swap(queue_);
       queue_depth_.store(0, std::memory_order_relaxed);
     }
-    for (auto& item : batch) Process(item);
+    for (auto& item : batch) {
+      Process(item);
+      DecideWaitingRoom();  // a request is decided right after it is recorded: arrival order
+    }
     batch.clear();
   }
 }

@@ -98,6 +98,7 @@ class CommandProcessor {
 
   void Run();
   void ExpireDueOrders();
+  void DecideWaitingRoom();  // commands/waiting_room.cc
   void Process(Pending& item);
   bool ReplayIfKnown(Pending& item);
   AppendRequest ToAppend(const Events& events, const std::string& correlation_id, std::string_view causation_id);

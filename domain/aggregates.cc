@@ -29,6 +29,11 @@ struct Aggregates::Tracker {
     Raise(a.last_ids_.payment, e.payment_id);
     a.deadlines_.erase({e.expires_at_ms, e.order_id});
   }
+  void operator()(const CouponRequested& e) {
+    Raise(a.last_ids_.coupon_request, e.request_id);
+    a.pending_requests_.insert(e.request_id);
+  }
+  void operator()(const CouponRequestDecided& e) { a.pending_requests_.erase(e.request_id); }
   void operator()(const OrderCancelled& e) { Closed(e.order_id); }
   void operator()(const OrderExpired& e) { Closed(e.order_id); }
   void operator()(const auto&) {}

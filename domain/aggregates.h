@@ -43,15 +43,24 @@ class Aggregates final : public StateView {
   const CouponState* FindCoupon(CouponId id) const override { return Find(Table<CouponState>(), id); }
   const CartState* FindCart(UserId id) const override { return Find(Table<CartState>(), id); }
   const OrderState* FindOrder(OrderId id) const override { return Find(Table<OrderState>(), id); }
+  const CouponRequestState* FindCouponRequest(CouponRequestId id) const override {
+    return Find(Table<CouponRequestState>(), id);
+  }
   const LastIds& last_ids() const override { return last_ids_; }
 
   // Unpaid orders whose deadline is at or before now_ms, oldest first.
   std::vector<OrderId> DueOrders(TimeMs now_ms) const;
   // The earliest deadline of an unpaid order, if any.
   std::optional<TimeMs> NextDeadline() const;
+  // Waiting-room requests not decided yet, in arrival (log) order.
+  std::vector<CouponRequestId> PendingCouponRequests() const {
+    return {pending_requests_.begin(), pending_requests_.end()};
+  }
+  bool HasPendingCouponRequests() const { return !pending_requests_.empty(); }
 
  private:
-  using States = std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState>;
+  using States =
+      std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState, CouponRequestState>;
   template <class State>
   using TableOf = std::unordered_map<typename State::Stream::Id, Versioned<State>>;
 
@@ -87,9 +96,10 @@ class Aggregates final : public StateView {
   struct Tracker;
 
   std::tuple<TableOf<UserState>, TableOf<AccountState>, TableOf<ProductState>, TableOf<CouponState>,
-             TableOf<CartState>, TableOf<OrderState>>
+             TableOf<CartState>, TableOf<OrderState>, TableOf<CouponRequestState>>
       tables_;
   std::set<std::pair<TimeMs, OrderId>> deadlines_;  // of unpaid orders
+  std::set<CouponRequestId> pending_requests_;         // ids grow in log order
   LastIds last_ids_;
 };
 
