@@ -95,6 +95,13 @@ struct BenchBestOptions {
 };
 int BenchBest(const BenchBestOptions& options);
 
+// The rate-limit gate's cost per request, in process (tools/bench_limiter.cc).
+struct BenchLimiterOptions {
+  std::int64_t requests = 2'000'000;
+  int threads = 2;
+};
+int BenchLimiter(const BenchLimiterOptions& options);
+
 struct LoadOptions {
   std::string data_dir;
   std::int64_t users = 10'000;
