@@ -128,7 +128,7 @@ TokenBuckets::Taken TokenBuckets::Take(std::string_view key, std::int64_t now_ms
   const std::int64_t now = now_ms * kNsPerMs;
   Shard& shard = ShardOf(key);
   std::lock_guard lock(shard.mu);
-  auto it = shard.tat_ns.find(std::string(key));
+  auto it = shard.tat_ns.find(key);
   if (it == shard.tat_ns.end()) {
     if (shard.tat_ns.size() >= std::min(shard.next_sweep, max_keys_per_shard_)) Sweep(shard, now);
     if (shard.tat_ns.size() >= max_keys_per_shard_) {
@@ -152,7 +152,7 @@ TokenBuckets::Taken TokenBuckets::Take(std::string_view key, std::int64_t now_ms
 void TokenBuckets::Give(std::string_view key, std::int64_t now_ms) {
   Shard& shard = ShardOf(key);
   std::lock_guard lock(shard.mu);
-  auto it = shard.tat_ns.find(std::string(key));
+  auto it = shard.tat_ns.find(key);
   if (it == shard.tat_ns.end()) return;
   it->second = std::max(it->second - interval_ns_, now_ms * kNsPerMs);
 }

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -95,9 +96,14 @@ class TokenBuckets {
 
  private:
   static constexpr std::size_t kShards = 32;
+  // Looks keys up by string_view: no copy of the key unless it is new.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, std::int64_t> tat_ns;  // theoretical arrival time
+    std::unordered_map<std::string, std::int64_t, KeyHash, std::equal_to<>> tat_ns;  // theoretical arrival time
     std::size_t next_sweep = 1024;
   };
   Shard& ShardOf(std::string_view key);
