@@ -85,6 +85,7 @@ TEST_CASE("A waiting-room request is answered 202 with its location, then decide
   // A repeat with the same Idempotency-Key gets the first answer, Location included, and records nothing
   auto first = c.Post(IssuePath(other), UserBody(kim), {kAsync, "Idempotency-Key: wr-1"});
   REQUIRE(first.status == 202);
+  CHECK(Decided(c, first.json()["requestId"])["status"] == "REJECTED");  // its decision is in the log too
   auto head = server.store().LastPosition();
   auto repeat = c.Post(IssuePath(other), UserBody(kim), {kAsync, "Idempotency-Key: wr-1"});
   CHECK(repeat.status == 202);

@@ -221,6 +221,8 @@ TEST_CASE("Waiting-room requests are decided in arrival order, and those left pe
     CHECK(std::get<CouponRequestReply>(*first.reply).request_id == 1);
     REQUIRE(h.Run(RequestCoupon{.coupon_id = coupon, .user_id = lee}).reply);
     h.processor->Stop();
+    // The second decision was appended after lee's answer: wait for its commit.
+    REQUIRE(h.store->WaitForPosition(8, std::chrono::seconds(10)));
     auto events = h.store->ReadAll(1, 100);
     REQUIRE(events);
     std::vector<std::string> types;
@@ -243,6 +245,7 @@ TEST_CASE("Waiting-room requests are decided in arrival order, and those left pe
   REQUIRE(later.reply);
   CHECK(std::get<CouponRequestReply>(*later.reply).request_id == 4);
   restarted.processor->Stop();
+  REQUIRE(log->WaitForPosition(before + 3, std::chrono::seconds(10)));
   auto tail = log->ReadAll(before + 1, 100);
   REQUIRE(tail);
   REQUIRE(tail->size() == 3);
