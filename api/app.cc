@@ -76,10 +76,34 @@ Router MakeRouter(App& app) {
   AddDocumentRoutes(router, app);
   AddConsoleRoutes(router, app);
   AddClusterRoutes(router, app);
+  if (!app.options.rate_limits.empty()) {
+    app.limiter = std::make_shared<RateLimiter>(app.options.rate_limits);
+    router.SetGate([&app, limiter = app.limiter](const HttpRequest& request, std::string_view method,
+                                                std::string_view pattern, const PathParams& params) {
+      auto route_class = ClassOfRoute(method, pattern);
+      if (!route_class) return Admission{};
+      std::string user;
+      if (limiter->Limits(*route_class, RateScope::kUser)) user = RateKey(request, pattern, params);
+      return limiter->Admit(*route_class, user, request.client_ip, app.clock.NowMs());
+    });
+  }
   router.SetObserver([&app](std::string_view route, int status, double seconds) {
     app.metrics.ObserveRequest(route, status, seconds);
   });
   return router;
+}
+
+void RenderRateLimitMetrics(const App& app, std::string* out) {
+  RateLimitCounts counts = app.limiter ? app.limiter->counts() : RateLimitCounts{};
+  *out += "# HELP eventmart_rate_limited_total Requests refused 429 RATE_LIMITED, by route class and the limit "
+          "(per user or per client IP) that refused them.\n# TYPE eventmart_rate_limited_total counter\n";
+  for (auto c : {RouteClass::kCouponIssue, RouteClass::kCommands, RouteClass::kQueries}) {
+    for (auto scope : {RateScope::kUser, RateScope::kIp}) {
+      *out += "eventmart_rate_limited_total{class=\"" + std::string(RouteClassName(c)) + "\",scope=\"" +
+              std::string(RateScopeName(scope)) + "\"} " +
+              std::to_string(counts.refused[static_cast<std::size_t>(c)][static_cast<std::size_t>(scope)]) + "\n";
+    }
+  }
 }
 
 HttpResponse UnauthorizedResponse() {

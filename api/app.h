@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "api/rate_limit.h"
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "commands/idempotency_pruner.h"
@@ -30,6 +31,7 @@ inline constexpr GlobalPosition kReadyLag = 10'000;
 struct AppOptions {
   std::string admin_token;
   std::chrono::milliseconds read_wait{5000};  // how long a query waits for projections
+  RateLimitConfig rate_limits;  // empty: no limits
 };
 
 // The service's parts. A query node (`eventmart project`) has no command
@@ -49,6 +51,7 @@ struct App {
   const ClusterView* cluster = nullptr;      // set on a clustered server (commands go where it says)
   Metrics metrics{};
   std::function<std::uint64_t()> open_connections{};  // set once the server runs
+  std::shared_ptr<RateLimiter> limiter{};  // made by MakeRouter when options.rate_limits has any
 };
 
 Router MakeRouter(App& app);
@@ -75,6 +78,8 @@ void AddClusterRoutes(Router& router, App& app);  // GET /api/v1/admin/cluster
 void RenderClusterMetrics(const App& app, std::string* out);
 // The relay's and the feed's series for /metrics (nothing when neither runs).
 void RenderKafkaMetrics(const App& app, std::string* out);
+// The rate limiter's refusals by class and scope, and the keys it holds.
+void RenderRateLimitMetrics(const App& app, std::string* out);
 // Why a query node is not ready yet (its Kafka feed is behind), or nullopt
 // (also when there is no feed).
 std::optional<std::string> FeedNotReady(const App& app);

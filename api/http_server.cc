@@ -67,7 +67,11 @@ class HttpServer::Impl {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpServer::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string();
+  }
 
   ~Session() { server_.Unregister(this); }
 
@@ -135,6 +139,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto it = req.find("Idempotency-Key"); it != req.end()) request.idempotency_key = std::string(it->value());
     if (auto it = req.find(http::field::authorization); it != req.end()) request.authorization = std::string(it->value());
     if (auto it = req.find("EventMart-Min-Position"); it != req.end()) request.min_position = std::string(it->value());
+    if (auto it = req.find("Prefer"); it != req.end()) request.prefer = std::string(it->value());
+    request.client_ip = peer_;
 
     auto self = shared_from_this();
     auto executor = stream_.get_executor();
@@ -201,6 +207,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpServer::Impl& server_;
+  std::string peer_;  // the client's IP address (per-IP rate limits)
   bool busy_ = false;
   std::array<char, 4096> discard_;
 };

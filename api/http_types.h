@@ -20,6 +20,11 @@ struct HttpRequest {
   std::optional<std::string> idempotency_key;
   std::string authorization;
   std::optional<std::string> min_position;  // EventMart-Min-Position (read your writes on any node)
+  std::string prefer;     // the Prefer header ("respond-async" asks for a 202)
+  std::string client_ip;  // the TCP peer's address
+  // Who the request acts for once authenticated (the token's subject);
+  // empty without authentication. Rate limits count per identity when set.
+  std::string identity;
 };
 
 struct HttpResponse {

@@ -63,7 +63,18 @@ void Router::Dispatch(const HttpRequest& request, Respond respond, Post post) co
   for (const auto& route : routes_) {
     if (!Match(route, path, &params)) continue;
     if (route.method == request.method) {
-      route.handler(request, params, Observed(route.pattern, std::move(respond)), std::move(post));
+      respond = Observed(route.pattern, std::move(respond));
+      if (gate_) {
+        Admission admission = gate_(request, route.method, route.pattern, params);
+        if (admission.refusal) return respond(std::move(*admission.refusal));
+        if (!admission.headers.empty()) {
+          respond = [headers = std::move(admission.headers), respond = std::move(respond)](HttpResponse response) {
+            response.headers.insert(response.headers.end(), headers.begin(), headers.end());
+            respond(std::move(response));
+          };
+        }
+      }
+      route.handler(request, params, std::move(respond), std::move(post));
       return;
     }
     other_method = true;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +22,21 @@ using Handler = std::function<void(const HttpRequest&, const PathParams&, Respon
 // status, and the seconds from dispatch to answer.
 using Observer = std::function<void(std::string_view route, int status, double seconds)>;
 
+// What a gate (rate limits) says about a matched request before its route
+// runs: a refusal answers instead of the route; the headers are added to
+// the route's answer.
+struct Admission {
+  std::optional<HttpResponse> refusal;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+using Gate = std::function<Admission(const HttpRequest&, std::string_view method, std::string_view pattern,
+                                     const PathParams&)>;
+
 class Router {
  public:
   void Add(std::string method, std::string_view pattern, Handler handler);
   void SetObserver(Observer observer) { observer_ = std::move(observer); }
+  void SetGate(Gate gate) { gate_ = std::move(gate); }
   // From now on, routes added for any method but GET answer 405 with `why`.
   void SetReadOnly(std::string why) { read_only_ = std::move(why); }
   void Dispatch(const HttpRequest& request, Respond respond, Post post) const;
@@ -40,6 +52,7 @@ class Router {
   static bool Match(const Route& route, const std::vector<std::string_view>& path, PathParams* params);
   std::vector<Route> routes_;
   Observer observer_;
+  Gate gate_;
   std::string read_only_;
 };
 

@@ -63,7 +63,6 @@ Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t
     std::lock_guard lock(mu_);
     running_ = true;
   }
-  ready_at_ = std::chrono::steady_clock::now();
   ready_.store(true, std::memory_order_release);
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-decider");
@@ -86,7 +85,6 @@ void CommandProcessor::StartInBackground(std::function<void(Result<StartInfo>)> 
       loaded(info);
       return;
     }
-    ready_at_ = std::chrono::steady_clock::now();
     ready_.store(true, std::memory_order_release);
     loaded(info);
     Run();
@@ -133,8 +131,9 @@ void CommandProcessor::Submit(Command command, std::optional<Idempotency> idempo
   {
     std::lock_guard lock(mu_);
     if (running_ && !stopping_ && queue_.size() < options_.max_queue) {
-      queue_.push_back({std::move(command), std::move(idempotency), std::move(render), std::move(done),
-                        std::chrono::steady_clock::now()});
+      std::optional<std::chrono::steady_clock::time_point> loading;
+      if (!ready()) loading = std::chrono::steady_clock::now();
+      queue_.push_back({std::move(command), std::move(idempotency), std::move(render), std::move(done), loading});
       queue_depth_.store(queue_.size(), std::memory_order_relaxed);
       if (queue_.size() == 1) cv_.notify_one();
       return;
@@ -150,6 +149,7 @@ void CommandProcessor::Run() {
   std::vector<Pending> batch;
   for (;;) {
     ExpireDueOrders();
+    DecideWaitingRoom();  // at start: requests left pending by a crash
     {
       std::unique_lock lock(mu_);
       auto wait = options_.expiry_poll;
@@ -165,9 +165,12 @@ void CommandProcessor::Run() {
       batch.swap(queue_);
       queue_depth_.store(0, std::memory_order_relaxed);
     }
-    for (auto& item : batch) Process(item);
+    for (auto& item : batch) {
+      Process(item);
+      DecideWaitingRoom();  // a request is decided right after it is recorded: arrival order
+    }
     batch.clear();
-    model_.EvictFinishedOrders();
+    model_.EvictFinished();
     PublishCounts();
   }
 }
@@ -182,13 +185,14 @@ void CommandProcessor::Wake() {
 
 void CommandProcessor::ExpireDueOrders() {
   for (OrderId id : model_.DueOrders(clock_.NowMs())) {
-    Pending expiry{ExpireOrder{id}, std::nullopt, nullptr, [](Outcome) {}, std::chrono::steady_clock::now()};
+    Pending expiry{ExpireOrder{id}, std::nullopt, nullptr, [](Outcome) {}};
     Process(expiry);
   }
 }
 
 void CommandProcessor::Process(Pending& item) {
-  if (item.queued_at < ready_at_ && std::chrono::steady_clock::now() - item.queued_at > options_.ready_wait) {
+  if (item.queued_while_loading &&
+      std::chrono::steady_clock::now() - *item.queued_while_loading > options_.ready_wait) {
     item.done({Fail(CommandErrc::kNotReady, "the state took too long to load; retry"), std::nullopt});
     return;
   }

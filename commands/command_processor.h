@@ -127,7 +127,8 @@ class CommandProcessor {
     std::optional<Idempotency> idempotency;
     Renderer render;
     DoneCallback done;
-    std::chrono::steady_clock::time_point queued_at{};
+    // Set for a client's command that arrived while the state was loading.
+    std::optional<std::chrono::steady_clock::time_point> queued_while_loading{};
   };
 
   Result<StartInfo> Load(const std::function<void(std::uint64_t)>& progress);
@@ -137,6 +138,7 @@ class CommandProcessor {
   Result<void> RestoreOrder(OrderId id);
   void Run();
   void ExpireDueOrders();
+  void DecideWaitingRoom();  // commands/waiting_room.cc
   void Process(Pending& item);
   bool ReplayIfKnown(Pending& item);
   AppendRequest ToAppend(const Events& events, const std::string& correlation_id, std::string_view causation_id);
@@ -148,7 +150,6 @@ class CommandProcessor {
   const SnapshotFiles* snapshots_;
   Aggregates model_;  // decider thread only (and Start, before it runs)
   std::atomic<bool> ready_{false};
-  std::chrono::steady_clock::time_point ready_at_{};  // decider thread only
 
   mutable std::mutex counts_mu_;
   AggregateCounts counts_;

@@ -50,6 +50,10 @@ struct Replier {
   }
   Reply operator()(const CancelOrder& c) const { return OrderViewOf(c.order_id); }
   Reply operator()(const ExpireOrder&) const { return NoContentReply{}; }
+  Reply operator()(const RequestCoupon&) const {
+    return CouponRequestReply{.request_id = First<CouponRequested>(events).request_id};
+  }
+  Reply operator()(const DecideCouponRequest&) const { return NoContentReply{}; }
 
   OrderView OrderViewOf(OrderId id) const { return ToView(id, *state.FindOrder(id)); }
 };

@@ -26,8 +26,13 @@ struct BalanceReply {
 
 struct NoContentReply {};
 
+// A waiting-room request, recorded and pending.
+struct CouponRequestReply {
+  CouponRequestId request_id = 0;
+};
+
 using Reply = std::variant<UserReply, BalanceReply, ProductView, CouponView, UserCouponView, CartView, OrderView,
-                           PaymentView, NoContentReply>;
+                           PaymentView, NoContentReply, CouponRequestReply>;
 
 // The reply to `command`, whose `events` have just been folded into `state`.
 Reply ReplyTo(const Command& command, const Events& events, const StateView& state);

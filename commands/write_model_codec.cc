@@ -18,6 +18,7 @@ void EachId(Ids& ids, Visit&& visit) {
   visit(ids.user_coupon);
   visit(ids.order);
   visit(ids.payment);
+  visit(ids.coupon_request);
 }
 
 template <class Table>
@@ -77,6 +78,9 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes) {
   if (source.remaining() != 0) return Fail(StoreErrc::kCorruption, "write model: trailing bytes");
   for (const auto& [id, order] : std::get<Aggregates::TableOf<OrderState>>(model.tables_)) {
     if (order.state.status == OrderStatus::kNotPaid) model.deadlines_.emplace(order.state.expires_at_ms, id);
+  }
+  for (const auto& [id, request] : std::get<Aggregates::TableOf<CouponRequestState>>(model.tables_)) {
+    if (!request.state.decided) model.pending_requests_.insert(id);
   }
   return model;
 }

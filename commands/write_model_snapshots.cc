@@ -60,7 +60,7 @@ Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* f
                             [&](const RecordedEventView& view, const DomainEvent& event) -> Result<ScanStep> {
     model.Evolve(event, view.version);
     ++folded;
-    if (folded % kEvictEvery == 0) model.EvictFinishedOrders();
+    if (folded % kEvictEvery == 0) model.EvictFinished();
     if (folded % 1'000'000 == 0 && progress) progress(folded);
     return ScanStep::kContinue;
   });
@@ -69,7 +69,7 @@ Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* f
     return Fail(StoreErrc::kCorruption,
                 "log ends early at position " + std::to_string(loaded.snapshot_position + folded));
   }
-  model.EvictFinishedOrders();
+  model.EvictFinished();
   loaded.position = up_to;
   loaded.tail_events = folded;
   return loaded;

@@ -30,6 +30,14 @@ struct Aggregates::Tracker {
     a.deadlines_.erase({e.expires_at_ms, e.order_id});
     a.finished_.push_back(e.order_id);
   }
+  void operator()(const CouponRequested& e) {
+    Raise(a.last_ids_.coupon_request, e.request_id);
+    a.pending_requests_.insert(e.request_id);
+  }
+  void operator()(const CouponRequestDecided& e) {
+    a.pending_requests_.erase(e.request_id);
+    a.decided_requests_.push_back(e.request_id);
+  }
   void operator()(const OrderCancelled& e) { Closed(e.order_id); }
   void operator()(const OrderExpired& e) { Closed(e.order_id); }
   void operator()(const auto&) {}
@@ -61,13 +69,17 @@ StreamVersion Aggregates::VersionOf(const DomainEvent& event) const {
       event);
 }
 
-void Aggregates::EvictFinishedOrders() {
+void Aggregates::EvictFinished() {
   auto& orders = std::get<TableOf<OrderState>>(tables_);
   for (OrderId id : finished_) {
     auto it = orders.find(id);
     if (it != orders.end() && it->second.state.status != OrderStatus::kNotPaid) orders.erase(it);
   }
   finished_.clear();
+  // A decided waiting-room request is only read back by its projection.
+  auto& requests = std::get<TableOf<CouponRequestState>>(tables_);
+  for (CouponRequestId id : decided_requests_) requests.erase(id);
+  decided_requests_.clear();
 }
 
 void Aggregates::Restore(OrderId id, Versioned<OrderState> order) {
@@ -86,7 +98,8 @@ AggregateCounts Aggregates::Counts() const {
 }
 
 bool Aggregates::operator==(const Aggregates& other) const {
-  return tables_ == other.tables_ && deadlines_ == other.deadlines_ && last_ids_ == other.last_ids_;
+  return tables_ == other.tables_ && deadlines_ == other.deadlines_ && last_ids_ == other.last_ids_ &&
+         pending_requests_ == other.pending_requests_;
 }
 
 std::vector<OrderId> Aggregates::DueOrders(TimeMs now_ms) const {

@@ -9,8 +9,8 @@
 // needs no table here.
 //
 // Memory holds what decisions need, not the history: an order that is paid,
-// cancelled or expired can never change again, so EvictFinishedOrders()
-// lets it go, and the command side reads it back from its stream (Restore)
+// cancelled or expired can never change again (nor can a decided
+// waiting-room request), so EvictFinished() lets it go, and the command side reads it back from its stream (Restore)
 // when a command names it. Eviction waits for that call, not the fold, so a
 // reply built right after a decision still sees the order it closed.
 //
@@ -62,12 +62,15 @@ class Aggregates final : public StateView {
   const CouponState* FindCoupon(CouponId id) const override { return Find(Table<CouponState>(), id); }
   const CartState* FindCart(UserId id) const override { return Find(Table<CartState>(), id); }
   const OrderState* FindOrder(OrderId id) const override { return Find(Table<OrderState>(), id); }
+  const CouponRequestState* FindCouponRequest(CouponRequestId id) const override {
+    return Find(Table<CouponRequestState>(), id);
+  }
   const LastIds& last_ids() const override { return last_ids_; }
 
-  // Lets go of every order closed since the last call (see above).
-  void EvictFinishedOrders();
+  // Lets go of every order closed and request decided since the last call (see above).
+  void EvictFinished();
   // Puts back an order read from its stream (evicted again at the next
-  // EvictFinishedOrders if it is finished).
+  // EvictFinished if it is finished).
   void Restore(OrderId id, Versioned<OrderState> order);
 
   AggregateCounts Counts() const;
@@ -80,11 +83,17 @@ class Aggregates final : public StateView {
   std::vector<OrderId> DueOrders(TimeMs now_ms) const;
   // The earliest deadline of an unpaid order, if any.
   std::optional<TimeMs> NextDeadline() const;
+  // Waiting-room requests not decided yet, in arrival (log) order.
+  std::vector<CouponRequestId> PendingCouponRequests() const {
+    return {pending_requests_.begin(), pending_requests_.end()};
+  }
+  bool HasPendingCouponRequests() const { return !pending_requests_.empty(); }
 
  private:
   friend class WriteModelCodec;  // commands/write_model_codec.cc: the snapshot's bytes
 
-  using States = std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState>;
+    using States =
+      std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState, CouponRequestState>;
   template <class State>
   using TableOf = std::unordered_map<typename State::Stream::Id, Versioned<State>>;
 
@@ -120,11 +129,13 @@ class Aggregates final : public StateView {
   struct Tracker;
 
   std::tuple<TableOf<UserState>, TableOf<AccountState>, TableOf<ProductState>, TableOf<CouponState>,
-             TableOf<CartState>, TableOf<OrderState>>
+             TableOf<CartState>, TableOf<OrderState>, TableOf<CouponRequestState>>
       tables_;
   std::set<std::pair<TimeMs, OrderId>> deadlines_;  // of unpaid orders
+  std::set<CouponRequestId> pending_requests_;         // ids grow in log order
   LastIds last_ids_;
-  std::vector<OrderId> finished_;  // closed since the last EvictFinishedOrders
+  std::vector<OrderId> finished_;  // closed since the last EvictFinished
+  std::vector<CouponRequestId> decided_requests_;  // likewise
 };
 
 }  // namespace eventmart

@@ -55,6 +55,17 @@ struct IssueCoupon {
   UserId user_id = 0;
 };
 
+// The waiting room: record the request now (202), decide it in log order.
+struct RequestCoupon {
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+};
+
+// Sent by the command processor for each pending waiting-room request.
+struct DecideCouponRequest {
+  CouponRequestId request_id = 0;
+};
+
 struct AddCartItem {
   UserId user_id = 0;
   ProductId product_id = 0;
@@ -97,7 +108,7 @@ struct ExpireOrder {
 
 using Command = std::variant<RegisterUser, ChargePoints, CreateProduct, RestockOption, SetProductStatus, CreateCoupon,
                              IssueCoupon, PauseCoupon, ResumeCoupon, AddCartItem, RemoveCartItem, PlaceOrder, PayOrder,
-                             CancelOrder, ExpireOrder>;
+                             CancelOrder, ExpireOrder, RequestCoupon, DecideCouponRequest>;
 
 std::string_view CommandName(const Command& command);
 

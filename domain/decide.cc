@@ -19,6 +19,8 @@ std::string_view CommandName(const Command& command) {
     std::string_view operator()(const PayOrder&) const { return "PayOrder"; }
     std::string_view operator()(const CancelOrder&) const { return "CancelOrder"; }
     std::string_view operator()(const ExpireOrder&) const { return "ExpireOrder"; }
+    std::string_view operator()(const RequestCoupon&) const { return "RequestCoupon"; }
+    std::string_view operator()(const DecideCouponRequest&) const { return "DecideCouponRequest"; }
   };
   return std::visit(Visitor{}, command);
 }

@@ -46,6 +46,9 @@ template <class E>
 // Pausing a paused coupon, or resuming a running one, records nothing.
 [[nodiscard]] Result<Events> Decide(const StateView& state, const PauseCoupon& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const ResumeCoupon& c, const DecideContext& ctx);
+// coupon_request.cc (the waiting room)
+[[nodiscard]] Result<Events> Decide(const StateView& state, const RequestCoupon& c, const DecideContext& ctx);
+[[nodiscard]] Result<Events> Decide(const StateView& state, const DecideCouponRequest& c, const DecideContext& ctx);
 // order.cc
 [[nodiscard]] Result<Events> Decide(const StateView& state, const PlaceOrder& c, const DecideContext& ctx);
 [[nodiscard]] Result<Events> Decide(const StateView& state, const PayOrder& c, const DecideContext& ctx);

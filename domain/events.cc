@@ -20,6 +20,16 @@ std::optional<ProductStatus> ParseProductStatus(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view CouponRequestStatusName(CouponRequestStatus status) {
+  return status == CouponRequestStatus::kIssued ? "ISSUED" : "REJECTED";
+}
+
+std::optional<CouponRequestStatus> ParseCouponRequestStatus(std::string_view name) {
+  if (name == "ISSUED") return CouponRequestStatus::kIssued;
+  if (name == "REJECTED") return CouponRequestStatus::kRejected;
+  return std::nullopt;
+}
+
 std::string StreamOf(const DomainEvent& event) {
   return std::visit([](const auto& e) { return StreamOf(e); }, event);
 }

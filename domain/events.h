@@ -38,6 +38,15 @@ inline std::optional<ProductStatus> ParseNamed(std::string_view name, const Prod
   return ParseProductStatus(name);
 }
 
+// How a waiting-room coupon request ended (stored by its name).
+enum class CouponRequestStatus : std::uint8_t { kIssued, kRejected };
+std::string_view CouponRequestStatusName(CouponRequestStatus status);
+std::optional<CouponRequestStatus> ParseCouponRequestStatus(std::string_view name);
+inline std::string_view NameOf(CouponRequestStatus status) { return CouponRequestStatusName(status); }
+inline std::optional<CouponRequestStatus> ParseNamed(std::string_view name, const CouponRequestStatus*) {
+  return ParseCouponRequestStatus(name);
+}
+
 struct UserRegistered {
   static constexpr std::string_view kType = "user.UserRegistered";
   static constexpr std::uint32_t kVersion = 1;
@@ -454,10 +463,61 @@ struct PointsSpent {
   }
 };
 
+// A shopper asked for a coupon through the waiting room (Prefer:
+// respond-async). Recorded before the 202 answer; decided afterwards, in the
+// order of the log, by the same rules as a synchronous issue.
+struct CouponRequested {
+  static constexpr std::string_view kType = "couponRequest.CouponRequested";
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponRequestStream;
+  Stream::Id stream_id() const { return request_id; }
+  CouponRequestId request_id = 0;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  TimeMs requested_at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("requestId", s.request_id);
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("requestedAtMs", s.requested_at_ms);
+  }
+};
+
+// How a waiting-room request was decided: ISSUED (appended with its
+// CouponIssued, atomically) or REJECTED with the code a synchronous issue
+// would have answered (e.g. "COUPON_SOLD_OUT").
+struct CouponRequestDecided {
+  static constexpr std::string_view kType = "couponRequest.CouponRequestDecided";
+  static constexpr std::uint32_t kVersion = 1;
+  using Stream = CouponRequestStream;
+  Stream::Id stream_id() const { return request_id; }
+  CouponRequestId request_id = 0;
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  CouponRequestStatus status = CouponRequestStatus::kRejected;
+  std::string code;                 // empty when issued
+  UserCouponId user_coupon_id = 0;  // 0 when rejected
+  TimeMs decided_at_ms = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("requestId", s.request_id);
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("status", s.status);
+    v("code", s.code);
+    v("userCouponId", s.user_coupon_id);
+    v("decidedAtMs", s.decided_at_ms);
+  }
+};
+
 using DomainEvent = std::variant<UserRegistered, PointsCharged, PointsSpent, ProductCreated, StockRestocked,
                                  StockReserved, StockReleased, CouponCreated, CouponIssued, CouponReserved,
                                  CouponUsed, CouponReleased, CartItemAdded, CartItemRemoved, OrderPlaced, OrderPaid,
-                                 OrderCancelled, OrderExpired, ProductStatusChanged, CouponPaused, CouponResumed>;
+                                 OrderCancelled, OrderExpired, ProductStatusChanged, CouponPaused, CouponResumed,
+                                 CouponRequested, CouponRequestDecided>;
 
 // The stream an event belongs to: its kind's category and its id.
 template <class E>

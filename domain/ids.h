@@ -52,6 +52,7 @@ using CouponId = StrongId<struct CouponTag>;
 using UserCouponId = StrongId<struct UserCouponTag>;
 using OrderId = StrongId<struct OrderTag>;
 using PaymentId = StrongId<struct PaymentTag>;
+using CouponRequestId = StrongId<struct CouponRequestTag>;  // a waiting-room request
 using Money = std::int64_t;
 using Quantity = std::int64_t;
 using TimeMs = std::int64_t;
@@ -103,6 +104,7 @@ using ProductStream = StreamKind<"product", ProductId>;
 using CouponStream = StreamKind<"coupon", CouponId>;
 using CartStream = StreamKind<"cart", UserId>;
 using OrderStream = StreamKind<"order", OrderId>;
+using CouponRequestStream = StreamKind<"couponRequest", CouponRequestId>;
 
 }  // namespace eventmart
 

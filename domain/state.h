@@ -9,6 +9,7 @@
 #include "domain/cart.h"
 #include "domain/catalog.h"
 #include "domain/coupon.h"
+#include "domain/coupon_request.h"
 #include "domain/ids.h"
 #include "domain/order.h"
 
@@ -23,6 +24,7 @@ struct LastIds {
   UserCouponId user_coupon = 0;
   OrderId order = 0;
   PaymentId payment = 0;
+  CouponRequestId coupon_request = 0;
 
   friend bool operator==(const LastIds&, const LastIds&) = default;
 };
@@ -37,6 +39,7 @@ class StateView {
   virtual const CouponState* FindCoupon(CouponId id) const = 0;
   virtual const CartState* FindCart(UserId id) const = 0;
   virtual const OrderState* FindOrder(OrderId id) const = 0;
+  virtual const CouponRequestState* FindCouponRequest(CouponRequestId id) const = 0;
   virtual const LastIds& last_ids() const = 0;
 };
 

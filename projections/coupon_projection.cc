@@ -46,6 +46,23 @@ struct HeldCouponRecord {
   }
 };
 
+struct CouponRequestRecord {
+  CouponId coupon_id = 0;
+  UserId user_id = 0;
+  std::string status;  // PENDING, ISSUED, REJECTED
+  std::string code;
+  UserCouponId user_coupon_id = 0;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("couponId", s.coupon_id);
+    v("userId", s.user_id);
+    v("status", s.status);
+    v("code", s.code);
+    v("userCouponId", s.user_coupon_id);
+  }
+};
+
 // nullopt if the stored discount type is not one this build knows.
 std::optional<CouponView> ToView(CouponId id, const CouponRecord& r) {
   auto type = ParseDiscountType(r.discount_type);
@@ -108,6 +125,16 @@ struct CouponFolder {
   Result<void> operator()(const CouponReleased& e) {
     return SetStatus(e.user_id, e.user_coupon_id, UserCouponStatus::kIssued);
   }
+  Result<void> operator()(const CouponRequested& e) {
+    out.Put(keys::Tagged('r', e.request_id), EncodeFields(CouponRequestRecord{e.coupon_id, e.user_id, "PENDING", "", 0}));
+    return {};
+  }
+  Result<void> operator()(const CouponRequestDecided& e) {
+    out.Put(keys::Tagged('r', e.request_id),
+            EncodeFields(CouponRequestRecord{e.coupon_id, e.user_id, std::string(CouponRequestStatusName(e.status)),
+                                             e.code, e.user_coupon_id}));
+    return {};
+  }
   Result<void> operator()(const auto&) { return {}; }
 
   Result<void> SetStatus(UserId user, UserCouponId held_id, UserCouponStatus status) {
@@ -139,6 +166,36 @@ Result<std::optional<CouponView>> CouponQueries::FindCoupon(CouponId id) const {
   auto view = ToView(id, *record);
   if (!view) return CorruptRecord(reader_.prefix(), key, "coupon record (discount type)");
   return view;
+}
+
+Result<std::optional<CouponRequestView>> CouponQueries::FindRequest(CouponRequestId id) const {
+  std::string key = keys::Tagged('r', id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<CouponRequestView>();
+  auto r = DecodeFields<CouponRequestRecord>(**stored);
+  if (!r) return CorruptRecord(reader_.prefix(), key, "coupon request record");
+  return CouponRequestView{.request_id = id, .coupon_id = r->coupon_id, .user_id = r->user_id,
+                           .status = std::move(r->status), .code = std::move(r->code),
+                           .user_coupon_id = r->user_coupon_id};
+}
+
+Result<std::optional<UserCouponView>> CouponQueries::FindHeld(UserId user, UserCouponId id, TimeMs now_ms) const {
+  std::string key = keys::Tagged('u', user, id);
+  auto stored = reader_.Get(key);
+  if (!stored) return Fail(stored.error());
+  if (!*stored) return std::optional<UserCouponView>();
+  auto held = DecodeFields<HeldCouponRecord>(**stored);
+  if (!held) return CorruptRecord(reader_.prefix(), key, "held coupon record");
+  auto coupon = FindCoupon(held->coupon_id);
+  if (!coupon) return Fail(coupon.error());
+  if (!*coupon) return std::optional<UserCouponView>();
+  auto status = static_cast<UserCouponStatus>(held->status);
+  if (status == UserCouponStatus::kIssued && IsExpired((*coupon)->expires_at_ms, now_ms)) {
+    status = UserCouponStatus::kExpired;
+  }
+  return UserCouponView{.user_coupon_id = id, .user_id = user, .coupon = std::move(**coupon), .status = status,
+                        .issued_at_ms = held->issued_at_ms};
 }
 
 Result<CouponPage> CouponQueries::List(CouponId after, std::size_t limit) const {

@@ -8,7 +8,7 @@
 //   rebuild    drop and rebuild read models from the log (server stopped)
 //   verify     check every invariant from the log, and the read models against it
 //   backup     a consistent copy of a store, live or stopped
-//   bench      append | replay | issue | relay | best: timed runs in process
+//   bench      append | replay | issue | relay | best | limiter: timed runs in process
 // Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-balance", serve.max_balance, "Highest balance a user may hold")
       ->capture_default_str()->check(CLI::Range(std::int64_t{1}, INT64_MAX));
   serve_cmd->add_option("--threads", serve.threads, "HTTP I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  serve_cmd->add_option("--rate-limit", serve.rate_limits,
+                        "CLASS=N/s[:BURST]: at most N requests a second (BURST at once, default N) per user; "
+                        "CLASS is coupon-issue, commands or queries (repeatable)");
+  serve_cmd->add_option("--rate-limit-ip", serve.rate_limits_ip,
+                        "CLASS=N/s[:BURST]: the same, per client IP address (repeatable)");
   serve_cmd->add_flag("--demo", serve.demo, "Load demo data into an empty store (users, products, coupons, three days of paid orders)");
   AddKafkaFlags(serve_cmd, &serve.kafka, /*brokers_required=*/false);
   std::string snapshot_every = "10m", retention = "24h";
@@ -177,6 +182,11 @@ int main(int argc, char** argv) {
   replay_events_cmd->add_option("--format", replay_events.format, "jsonl or csv")
       ->capture_default_str()->check(CLI::IsMember({"jsonl", "csv"}));
 
+  BenchLimiterOptions bench_limiter;
+  auto* limiter_cmd = bench_cmd->add_subcommand("limiter", "The rate-limit gate's cost per request, in process; prints requests_per_sec last");
+  limiter_cmd->add_option("--requests", bench_limiter.requests, "Requests, each a distinct user")->capture_default_str();
+  limiter_cmd->add_option("--threads", bench_limiter.threads, "Threads, each its own client IP")->capture_default_str();
+
   RebuildOptions rebuild;
   auto* rebuild_cmd = app.add_subcommand("rebuild", "Drop and rebuild read models from the log (server stopped)");
   rebuild_cmd->add_option("--data-dir", rebuild.data_dir, "The store's folder")->required();
@@ -234,5 +244,6 @@ int main(int argc, char** argv) {
   if (*replay_cmd) return BenchReplay(replay);
   if (*issue_cmd) return BenchIssue(issue);
   if (*best_cmd) return BenchBest(best);
+  if (*limiter_cmd) return BenchLimiter(bench_limiter);
   return kExitUsage;
 }

@@ -1,9 +1,11 @@
 // eventmart serve: the service, wired together.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
+#include <tuple>
 
 #include "api/app.h"
 #include "api/http_server.h"
@@ -68,18 +70,27 @@ Result<void> AdoptRelayCheckpoint(ClusterNode& cluster, RocksEventStore& store) 
   return store.PutMeta(kRelayCheckpointKey, std::to_string(*shared));
 }
 
+// The thread looks at the log's end often enough for the time rule to hold
+// (a tenth of it), and at most every second.
+SnapshotPolicy SnapshotPolicyOf(const ServeOptions& options) {
+  return {.every_events = options.snapshot_every_events,
+          .every = options.snapshot_every,
+          .poll = std::clamp<std::chrono::milliseconds>(options.snapshot_every / 10, std::chrono::milliseconds(50),
+                                                        std::chrono::seconds(1))};
+}
+
 // A clustered node: it follows the leader's committed batches and, while
 // it leads, decides commands (a command processor folded from the log at
 // each election) and relays to Kafka. Queries are answered in every role.
 int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options,
                      const std::optional<KafkaOptions>& kafka, Stores& stores, const Clock& clock,
-                     const CommandProcessorOptions& processor_options) {
+                     const CommandProcessorOptions& processor_options, const RateLimitConfig& rate_limits) {
   auto& store = stores.log;
   // Every node's log is the same, so every node takes snapshots: whichever
   // is elected loads the newest one and folds only the log after it.
   SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
   Snapshotter snapshotter(*store, snapshot_files, clock,
-                          {.every_events = options.snapshot_every_events, .every = options.snapshot_every});
+                          SnapshotPolicyOf(options));
   snapshotter.Start();
   IdempotencyPruner pruner(*store, clock, options.idempotency_retention);  // each node prunes its own records
   pruner.Start();
@@ -130,7 +141,8 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
       }};
   ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
   cluster = &node;
-  App app{*store, nullptr, projector, *stores.views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, nullptr, projector, *stores.views, *ranking, clock,
+          {.admin_token = options.admin_token, .rate_limits = rate_limits}};
   app.cluster = &node;
   app.snapshots = &snapshotter;
   app.idempotency = &pruner;
@@ -145,6 +157,21 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
   return served ? kExitOk : kExitFailure;
 }
 
+// --rate-limit and --rate-limit-ip; a bad value is reported on stderr.
+std::optional<RateLimitConfig> ParseRateLimitFlags(const ServeOptions& options) {
+  RateLimitConfig config;
+  for (auto [flag, texts, target] : {std::tuple{"--rate-limit", &options.rate_limits, &config.per_user},
+                                     std::tuple{"--rate-limit-ip", &options.rate_limits_ip, &config.per_ip}}) {
+    auto parsed = ParseRatePolicies(*texts);
+    if (!parsed) {
+      std::fprintf(stderr, "eventmart serve: %s %s\n", flag, parsed.error().detail.c_str());
+      return std::nullopt;
+    }
+    *target = std::move(*parsed);
+  }
+  return config;
+}
+
 }  // namespace
 
 int Serve(const ServeOptions& options) {
@@ -153,6 +180,8 @@ int Serve(const ServeOptions& options) {
     std::fprintf(stderr, "eventmart serve: --listen must be HOST:PORT, got '%s'\n", options.listen.c_str());
     return kExitUsage;
   }
+  auto rate_limits = ParseRateLimitFlags(options);
+  if (!rate_limits) return kExitUsage;
   std::optional<KafkaOptions> kafka;
   if (!options.kafka.brokers.empty()) {
     kafka = ToKafkaOptions(options.kafka, "serve");
@@ -178,12 +207,14 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
-  if (cluster_options) return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options);
+  if (cluster_options) {
+    return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options, *rate_limits);
+  }
   // The server listens at once; the write model and the read models load
   // behind it (/readyz says when they are done, commands wait for them).
   SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
   Snapshotter snapshotter(*store, snapshot_files, clock,
-                          {.every_events = options.snapshot_every_events, .every = options.snapshot_every});
+                          SnapshotPolicyOf(options));
   CommandProcessor processor(*store, clock, processor_options, &snapshot_files);
   std::atomic<bool> load_failed{false};
   processor.StartInBackground(
@@ -217,7 +248,8 @@ int Serve(const ServeOptions& options) {
   } else {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
-  App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, &processor, projector, *views, *ranking, clock,
+          {.admin_token = options.admin_token, .rate_limits = *rate_limits}};
   app.snapshots = &snapshotter;
   app.idempotency = &pruner;
   std::optional<RelayStatusOf> relay_status;

@@ -37,6 +37,8 @@ struct ServeOptions {
   std::string etcd_endpoints;  // http://HOST:PORT,...
   std::string cluster_prefix = "/eventmart/";
   std::uint64_t cluster_retain_batches = 5'000;
+  std::vector<std::string> rate_limits;     // --rate-limit CLASS=N/s[:BURST], per user
+  std::vector<std::string> rate_limits_ip;  // --rate-limit-ip CLASS=N/s[:BURST], per client IP
 };
 int Serve(const ServeOptions& options);
 
@@ -112,6 +114,13 @@ struct BenchBestOptions {
   std::int64_t queries = 100'000;
 };
 int BenchBest(const BenchBestOptions& options);
+
+// The rate-limit gate's cost per request, in process (tools/bench_limiter.cc).
+struct BenchLimiterOptions {
+  std::int64_t requests = 2'000'000;
+  int threads = 2;
+};
+int BenchLimiter(const BenchLimiterOptions& options);
 
 struct LoadOptions {
   std::string data_dir;

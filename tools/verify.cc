@@ -96,6 +96,8 @@ class Checker {
   void On(const StockReleased& e) { Stock(e.option_id, e.quantity, e.stock_after); }
   void On(const CouponCreated& e) { Evolve(coupons_[e.coupon_id], e); }
   void On(const CouponIssued& e) {
+    last_issued_ = e;
+    last_issued_position_ = view_->position;
     CouponState& c = coupons_[e.coupon_id];
     if (c.holders.contains(e.user_id)) Fail("coupon " + S(e.coupon_id) + " issued twice to user " + S(e.user_id));
     if (c.issued + 1 > c.total_quantity) Fail("coupon " + S(e.coupon_id) + " issued beyond its quantity " + S(c.total_quantity));
@@ -160,6 +162,40 @@ class Checker {
     }
     Evolve(it->second, e);
   }
+  // The waiting room: a request for a coupon and a user that exist, decided
+  // once, in arrival order; an ISSUED decision comes with its CouponIssued
+  // (the event just before it, in the same append); a rejection's code
+  // matches the coupon's state when it was decided.
+  void On(const CouponRequested& e) {
+    if (!coupons_.contains(e.coupon_id)) Fail("request " + S(e.request_id) + " for unknown coupon " + S(e.coupon_id));
+    if (!users_.contains(e.user_id)) Fail("request " + S(e.request_id) + " for unknown user " + S(e.user_id));
+    if (!requests_.emplace(e.request_id, false).second) Fail("coupon request " + S(e.request_id) + " recorded twice");
+  }
+  void On(const CouponRequestDecided& e) {
+    auto it = requests_.find(e.request_id);
+    if (it == requests_.end()) return Fail("unknown coupon request " + S(e.request_id) + " decided");
+    if (it->second) Fail("coupon request " + S(e.request_id) + " decided twice");
+    it->second = true;
+    if (e.request_id <= last_decided_) {
+      Fail("coupon request " + S(e.request_id) + " decided after request " + S(last_decided_) + ": not in arrival order");
+    }
+    last_decided_ = e.request_id;
+    if (e.status == CouponRequestStatus::kIssued) {
+      bool paired = last_issued_ && last_issued_position_ + 1 == view_->position &&
+                    last_issued_->coupon_id == e.coupon_id && last_issued_->user_id == e.user_id &&
+                    last_issued_->user_coupon_id == e.user_coupon_id;
+      if (!paired) Fail("coupon request " + S(e.request_id) + " ISSUED without its CouponIssued just before it");
+      return;
+    }
+    const CouponState& c = coupons_[e.coupon_id];
+    if (e.code == "COUPON_SOLD_OUT" && c.issued < c.total_quantity) {
+      Fail("coupon request " + S(e.request_id) + " rejected as sold out with " + S(c.total_quantity - c.issued) + " left");
+    }
+    if (e.code == "COUPON_ALREADY_ISSUED" && !c.holders.contains(e.user_id)) {
+      Fail("coupon request " + S(e.request_id) + " rejected as already issued to a user who holds none");
+    }
+    if (e.code.empty()) Fail("coupon request " + S(e.request_id) + " rejected without a code");
+  }
   void On(const OrderPaid& e) { End(e.order_id, e, "paid"); }
   void On(const OrderCancelled& e) { End(e.order_id, e, "cancelled"); }
   void On(const OrderExpired& e) { End(e.order_id, e, "expired"); }
@@ -173,6 +209,10 @@ class Checker {
   std::unordered_map<CouponId, CouponState> coupons_;
   std::unordered_map<OrderId, OrderState> orders_;
   std::unordered_set<ProductId> stopped_;
+  std::unordered_map<CouponRequestId, bool> requests_;  // decided yet?
+  CouponRequestId last_decided_ = 0;
+  std::optional<CouponIssued> last_issued_;
+  GlobalPosition last_issued_position_ = 0;
 };
 
 // Compares the live read models with a fresh fold up to the live checkpoint.

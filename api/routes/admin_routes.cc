@@ -103,6 +103,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
                app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
   RenderWriteModelMetrics(app, &out);
   RenderDiskMetrics(app, &out);
+  RenderRateLimitMetrics(app, &out);
   RenderKafkaMetrics(app, &out);
   RenderClusterMetrics(app, &out);
   respond(HttpResponse{.status = 200, .body = std::move(out), .content_type = "text/plain; version=0.0.4; charset=utf-8"});

@@ -1,4 +1,7 @@
 // Coupons: create and list (admin), issue first come first served, read, list held.
+#include <algorithm>
+#include <cctype>
+
 #include "api/api_errors.h"
 #include "api/app.h"
 #include "api/json_io.h"
@@ -88,6 +91,50 @@ void ListCouponsRoute(App& app, const HttpRequest& req, const PathParams&, Respo
   });
 }
 
+// Whether the Prefer header (RFC 7240) asks for respond-async: its
+// preferences are separated by commas, each may carry ";params".
+bool PrefersAsync(std::string_view prefer) {
+  while (!prefer.empty()) {
+    auto comma = prefer.find(',');
+    std::string_view item = prefer.substr(0, comma);
+    item = item.substr(0, item.find(';'));
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.size() == 13 && std::equal(item.begin(), item.end(), "respond-async", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      return true;
+    }
+    if (comma == std::string_view::npos) break;
+    prefer.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string RequestPath(std::int64_t request_id) { return "/api/v1/coupon-requests/" + std::to_string(request_id); }
+
+// The waiting room: 202 once the request is durable. Location is made from
+// the body, so a repeat of an Idempotency-Key (which keeps status and body)
+// gets it too.
+void RequestCouponRoute(App& app, const HttpRequest& req, CouponId coupon, UserId user, Respond respond) {
+  auto located = [respond = std::move(respond)](HttpResponse response) {
+    if (response.status == 202) {
+      auto body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_object() && body["requestId"].is_number_integer()) {
+        response.headers.emplace_back("Location", RequestPath(body["requestId"].get<std::int64_t>()));
+        response.headers.emplace_back("Preference-Applied", "respond-async");
+      }
+    }
+    respond(std::move(response));
+  };
+  RunCommand(app, req, RequestCoupon{.coupon_id = coupon, .user_id = user},
+             [](const Reply& r) {
+               return JsonResponse(202, {{"requestId", std::get<CouponRequestReply>(r).request_id},
+                                         {"status", "PENDING"}});
+             },
+             std::move(located));
+}
+
 void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post) {
   auto coupon = ParseIdSegment(params[0]);
   if (!coupon) return respond(ErrorResponse(coupon.error()));
@@ -95,6 +142,7 @@ void IssueCouponRoute(App& app, const HttpRequest& req, const PathParams& params
   if (!body) return respond(ErrorResponse(body.error()));
   auto user = RequireId(*body, "userId");
   if (!user) return respond(ErrorResponse(user.error()));
+  if (PrefersAsync(req.prefer)) return RequestCouponRoute(app, req, *coupon, *user, std::move(respond));
   RunCommand(app, req, IssueCoupon{.coupon_id = *coupon, .user_id = *user},
              [](const Reply& r) { return JsonResponse(201, UserCouponJson(std::get<UserCouponView>(r))); },
              std::move(respond));
@@ -108,6 +156,26 @@ void GetCouponRoute(App& app, const HttpRequest& req, const PathParams& params, 
     if (!coupon) return Fail(coupon.error());
     if (!*coupon) return ErrorResponse(Error{DomainErrc::kCouponNotFound, {}});
     return JsonResponse(200, CouponJson(**coupon));
+  });
+}
+
+void GetCouponRequestRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
+  auto id = ParseIdSegment(params[0]);
+  if (!id) return respond(ErrorResponse(id.error()));
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
+    CouponQueries coupons(app.views.Reader(CouponProjection::kName));
+    auto request = coupons.FindRequest(id);
+    if (!request) return Fail(request.error());
+    if (!*request) return ErrorResponse(404, "COUPON_REQUEST_NOT_FOUND", "no coupon request " + std::to_string(id));
+    const CouponRequestView& r = **request;
+    Json out = {{"requestId", r.request_id}, {"couponId", r.coupon_id}, {"userId", r.user_id}, {"status", r.status}};
+    if (r.status == "REJECTED") out["code"] = r.code;
+    if (r.status == "ISSUED") {
+      auto held = coupons.FindHeld(r.user_id, r.user_coupon_id, app.clock.NowMs());
+      if (!held) return Fail(held.error());
+      if (*held) out["userCoupon"] = UserCouponJson(**held);
+    }
+    return JsonResponse(200, out);
   });
 }
 
@@ -143,6 +211,7 @@ void AddCouponRoutes(Router& router, App& app) {
   AddRoute(router, "POST", "/api/v1/coupons/{}/issue", app, IssueCouponRoute);
   AddRoute(router, "GET", "/api/v1/coupons/{}", app, GetCouponRoute);
   AddRoute(router, "GET", "/api/v1/coupons", app, ListHeldRoute);
+  AddRoute(router, "GET", "/api/v1/coupon-requests/{}", app, GetCouponRequestRoute);
 }
 
 }  // namespace eventmart

@@ -22,7 +22,8 @@ Result<std::pair<std::string, std::string>> ParseKafkaProperty(std::string_view 
 }
 
 const std::vector<std::string>& FeedCategories() {
-  static const std::vector<std::string> categories = {"user", "account", "product", "coupon", "cart", "order"};
+  static const std::vector<std::string> categories = {"user", "account", "product", "coupon", "cart", "order",
+                                                             "couponRequest"};
   return categories;
 }
 

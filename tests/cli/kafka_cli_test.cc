@@ -23,7 +23,8 @@ namespace {
 
 const std::string kAdmin = "Authorization: Bearer secret";
 const std::vector<std::string> kFeedTopics = {"eventmart.user",   "eventmart.account", "eventmart.product",
-                                              "eventmart.coupon", "eventmart.cart",    "eventmart.order"};
+                                              "eventmart.coupon", "eventmart.cart",    "eventmart.order",
+                                              "eventmart.couponRequest"};
 
 std::string Id(const json& id) { return std::to_string(id.get<std::int64_t>()); }
 

@@ -43,7 +43,7 @@ long long Count(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("load leaves read models and a snapshot; serve starts from it and reads finished orders back exactly",
+TEST_CASE("load leaves read models and a snapshot, and serve starts from it and reads finished orders back exactly",
           "[cli][snapshots]") {
   std::string dir = TempDir("restart-load");
   auto load = Run({EVENTMART_BIN, "load", "--data-dir", dir, "--users", "300", "--products", "20", "--orders", "3000",
@@ -161,7 +161,7 @@ TEST_CASE("SIGKILL at random moments while snapshots are written never yields a 
         }
       });
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 900)(rng)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 1200)(rng)));
     server.Signal(SIGKILL);
     stop = true;
     for (auto& t : clients) t.join();

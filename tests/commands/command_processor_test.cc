@@ -201,3 +201,58 @@ SCENARIO("An unpaid order expires on the decider's clock and gives its stock bac
     }
   }
 }
+
+TEST_CASE("Waiting-room requests are decided in arrival order, and those left pending by a crash at start",
+          "[commands][waitingroom]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  CouponId coupon = 0;
+  UserId kim = 0, lee = 0;
+  {
+    Harness h(log);
+    kim = h.Register("kim");
+    lee = h.Register("lee");
+    auto created = h.Run(CreateCoupon{NewCoupon{.name = "one", .type = DiscountType::kFixed, .value = 100,
+                                                .total_quantity = 1}});
+    REQUIRE(created.reply);
+    coupon = std::get<CouponView>(*created.reply).coupon_id;
+    // When kim and lee ask in that order, each request is answered pending and decided right after
+    auto first = h.Run(RequestCoupon{.coupon_id = coupon, .user_id = kim});
+    REQUIRE(first.reply);
+    CHECK(std::get<CouponRequestReply>(*first.reply).request_id == 1);
+    REQUIRE(h.Run(RequestCoupon{.coupon_id = coupon, .user_id = lee}).reply);
+    h.processor->Stop();
+    // The second decision was appended after lee's answer: wait for its commit.
+    REQUIRE(h.store->WaitForPosition(8, std::chrono::seconds(10)));
+    auto events = h.store->ReadAll(1, 100);
+    REQUIRE(events);
+    std::vector<std::string> types;
+    for (const auto& e : *events) types.push_back(e.record.type);
+    CHECK(types == std::vector<std::string>{"user.UserRegistered", "user.UserRegistered", "coupon.CouponCreated",
+                                            "couponRequest.CouponRequested", "coupon.CouponIssued",
+                                            "couponRequest.CouponRequestDecided", "couponRequest.CouponRequested",
+                                            "couponRequest.CouponRequestDecided"});
+  }
+  // Given a log that ends with a request and no decision (the server died between the two appends)
+  REQUIRE(log->Append({.streams = {{.stream = "couponRequest-3",
+                                    .expected = ExpectedVersion::NoStream(),
+                                    .events = {EncodeEvent(CouponRequested{.request_id = 3, .coupon_id = coupon,
+                                                                           .user_id = kim, .requested_at_ms = 1},
+                                                           {})}}}}));
+  GlobalPosition before = log->LastPosition();
+  // When the processor starts on it, the request is decided before anything else
+  Harness restarted(log);
+  auto later = restarted.Run(RequestCoupon{.coupon_id = coupon, .user_id = lee});
+  REQUIRE(later.reply);
+  CHECK(std::get<CouponRequestReply>(*later.reply).request_id == 4);
+  restarted.processor->Stop();
+  REQUIRE(log->WaitForPosition(before + 3, std::chrono::seconds(10)));
+  auto tail = log->ReadAll(before + 1, 100);
+  REQUIRE(tail);
+  REQUIRE(tail->size() == 3);
+  auto decided = DecodeEvent(tail->at(0).record.type, tail->at(0).record.schema_version, tail->at(0).record.body);
+  REQUIRE(decided);
+  CHECK(std::get<CouponRequestDecided>(*decided).request_id == 3);
+  CHECK(std::get<CouponRequestDecided>(*decided).code == "COUPON_ALREADY_ISSUED");
+  CHECK(tail->at(1).record.type == "couponRequest.CouponRequested");
+  CHECK(tail->at(2).record.type == "couponRequest.CouponRequestDecided");
+}

@@ -30,7 +30,7 @@ void Fold(const EventStore& log, Aggregates& model, GlobalPosition from, GlobalP
                               return ScanStep::kContinue;
                             });
   REQUIRE(scanned);
-  model.EvictFinishedOrders();
+  model.EvictFinished();
 }
 
 Aggregates FoldAll(const EventStore& log) {
@@ -75,7 +75,7 @@ struct Shop {
     };
     for (int i = 0; i < steps; ++i) {
       UserId user = pick(1, 8);
-      switch (pick(0, 11)) {
+      switch (pick(0, 12)) {
         case 0: (void)Run(ChargePoints{user, pick(1, 50'000)}); break;
         case 1: (void)Run(RestockOption{pick(1, 4), pick(1, 8), pick(1, 5)}); break;
         case 2: (void)Run(SetProductStatus{pick(1, 4), pick(0, 3) == 0 ? ProductStatus::kStopped : ProductStatus::kOnSale}); break;
@@ -115,6 +115,7 @@ struct Shop {
           clock.Advance(pick(0, 40000));  // some orders come due and expire
           processor->Wake();
           break;
+        case 12: (void)Run(RequestCoupon{pick(1, 2), user}); break;  // the waiting room
       }
     }
   }

@@ -99,7 +99,10 @@ let base;
 
 function startServer(dataDir) {
   return new Promise((resolve, reject) => {
-    server = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--demo'], {
+    // A per-user coupon-issue limit high enough for the session, so that one
+    // user hammering the route meets a 429 (the waiting-room test).
+    server = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--demo',
+      '--rate-limit', 'coupon-issue=1/s:20'], {
       env: { ...process.env, EVENTMART_ADMIN_TOKEN: ADMIN.Authorization.slice('Bearer '.length) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -289,6 +292,42 @@ test('every response of a session matches docs/openapi.yaml', { timeout: 120000 
     const order = await call('POST', '/api/v1/orders', { body: { userId: user, items: [{ productId: poster.productId, quantity: 1 }, { productId, optionId: optionIds[0], quantity: 1 }], couponId: posterCoupon }, expect: 201 });
     assert.equal(order.body.discountAmount, 200);
     await call('POST', `/api/v1/orders/${order.body.orderId}/cancel`, { body: { userId: user }, expect: 200 });
+  });
+
+  await t.test('the waiting room (Prefer: respond-async) and rate limits', async () => {
+    const async = { Prefer: 'respond-async' };
+    const decided = async (location) => {
+      for (let i = 0; i < 500; i++) {
+        const r = await call('GET', location, { expect: 200 });
+        if (r.body.status !== 'PENDING') return r.body;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.fail(`${location} still PENDING`);
+    };
+    const one = (await call('POST', '/api/v1/admin/coupons', { body: { name: 'Waiting room', discountType: 'FIXED', discountValue: 100, totalQuantity: 1 }, headers: ADMIN, expect: 201 })).body.couponId;
+    const first = await call('POST', `/api/v1/coupons/${one}/issue`, { body: { userId: other }, headers: async, expect: 202 });
+    assert.equal(first.body.status, 'PENDING');
+    assert.equal(first.headers.get('location'), `/api/v1/coupon-requests/${first.body.requestId}`);
+    assert.equal((await decided(first.headers.get('location'))).status, 'ISSUED');
+    const second = await call('POST', `/api/v1/coupons/${one}/issue`, { body: { userId: user }, headers: async, expect: 202 });
+    const rejected = await decided(second.headers.get('location'));
+    assert.equal(rejected.status, 'REJECTED');
+    assert.equal(rejected.code, 'COUPON_SOLD_OUT');
+    await call('POST', '/api/v1/coupons/999999/issue', { body: { userId: user }, headers: async, expect: [404, 'COUPON_NOT_FOUND'] });
+    await call('GET', '/api/v1/coupon-requests/999999', { expect: [404, 'COUPON_REQUEST_NOT_FOUND'] });
+    await call('GET', '/api/v1/coupon-requests/x', { expect: [400, 'INVALID_REQUEST'] });
+    // One user over the per-user coupon-issue limit (burst 20)
+    const hammer = (await call('POST', '/api/v1/users', { body: { name: 'hammer' }, expect: 201 })).body.userId;
+    let limited;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const r = await call('POST', `/api/v1/coupons/${one}/issue`, { body: { userId: hammer } });
+      if (r.status === 429) limited = r;
+      else assert.ok(r.headers.get('ratelimit').startsWith('"coupon-issue-per-user";r='), 'RateLimit on every answer');
+    }
+    assert.ok(limited, 'no 429 in 40 requests');
+    assert.equal(limited.body.code, 'RATE_LIMITED');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(limited.headers.get('ratelimit-policy'), '"coupon-issue-per-user";q=20;w=20');
   });
 
   await t.test('carts', async () => {

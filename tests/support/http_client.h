@@ -34,12 +34,15 @@ class HttpClient {
   // Sends raw bytes and reads one response (for malformed requests).
   Response Raw(const std::string& bytes);
   void Close();
+  // Connects from this local address (e.g. "127.0.0.2": another client IP on loopback).
+  void SetSource(std::string address) { source_ = std::move(address); }
 
  private:
   bool Connect();
   Response ReadResponse();
   std::string host_;
   int port_;
+  std::string source_;
   int fd_ = -1;
   std::string buffer_;
 };

@@ -22,7 +22,7 @@ TestServer::TestServer(std::string dir, ServerConfig config)
   projector_ = std::make_unique<Projector>(*store_, *views_, AllProjections(ranking_, clock_->NowMs()),
                                            AllProjectionsFactory(*clock_));
   if (auto started = projector_->Start(); !started) throw std::runtime_error(started.error().Describe());
-  app_.reset(new App{*store_, processor_.get(), *projector_, *views_, *ranking_, *clock_, {.admin_token = config.admin_token}});
+  app_.reset(new App{*store_, processor_.get(), *projector_, *views_, *ranking_, *clock_, {.admin_token = config.admin_token, .rate_limits = config.rate_limits}});
   router_ = std::make_unique<Router>(MakeRouter(*app_));
   server_ = std::make_unique<HttpServer>(*router_, HttpServerOptions{.host = "127.0.0.1", .port = 0, .threads = 2,
                                                                      .read_timeout = config.read_timeout});

@@ -20,6 +20,7 @@ struct ServerConfig {
   const Clock* clock = nullptr;  // default: the system clock
   std::chrono::milliseconds read_timeout{15'000};
   std::string admin_token = "secret";
+  RateLimitConfig rate_limits;  // none by default
 };
 
 class TestServer {
