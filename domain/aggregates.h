@@ -44,6 +44,7 @@ class Aggregates final : public StateView {
   const CartState* FindCart(UserId id) const override { return Find(Table<CartState>(), id); }
   const OrderState* FindOrder(OrderId id) const override { return Find(Table<OrderState>(), id); }
   const LastIds& last_ids() const override { return last_ids_; }
+  const BoundUser* FindUserBySubject(const Subject& subject) const override;
 
   // Unpaid orders whose deadline is at or before now_ms, oldest first.
   std::vector<OrderId> DueOrders(TimeMs now_ms) const;
@@ -91,6 +92,9 @@ class Aggregates final : public StateView {
       tables_;
   std::set<std::pair<TimeMs, OrderId>> deadlines_;  // of unpaid orders
   LastIds last_ids_;
+  // Users bound to a token subject, by SubjectKey(issuer, subject): the
+  // index that makes "one user per subject" a plain lookup for the decider.
+  std::unordered_map<std::string, BoundUser> subjects_;
 };
 
 }  // namespace eventmart

@@ -15,6 +15,7 @@
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
 #include "tools/kafka_cli.h"
+#include "tools/serve_auth.h"
 #include "tools/server_parts.h"
 #include "tools/verbs.h"
 
@@ -31,7 +32,11 @@ int Serve(const ServeOptions& options) {
     kafka = ToKafkaOptions(options.kafka, "serve");
     if (!kafka) return kExitUsage;
   }
+  int auth_exit = kExitOk;
+  auto jwt = MakeAuthenticator(options, &auth_exit);
+  if (auth_exit != kExitOk) return auth_exit;
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
+  if (jwt) BlockReloadSignal();  // SIGHUP re-reads the JWKS (KeyReloader below)
   auto stores = OpenStores(options.data_dir);
   if (!stores) return kExitFailure;
   auto& store = stores->log;
@@ -72,7 +77,11 @@ int Serve(const ServeOptions& options) {
   } else {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
-  App app{*store, &processor, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, &processor, projector, *views, *ranking, clock,
+          {.admin_token = options.admin_token, .jwt = jwt.get(), .issue_tokens = options.issue_tokens}};
+  WarnIfOpen(options, listen->host);
+  std::optional<KeyReloader> reloader;
+  if (jwt) reloader.emplace(*jwt);
   std::optional<RelayStatusOf> relay_status;
   if (relay) app.relay = &relay_status.emplace(*relay);
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart", "data in " + options.data_dir)) return kExitFailure;

@@ -28,6 +28,14 @@ struct ServeOptions {
   bool demo = false;
   int threads = 2;
   KafkaCliOptions kafka;  // no brokers: no relay
+  // Shoppers' bearer tokens (tools/serve_auth.h): "none" (v1) or "jwt".
+  std::string auth = "none";
+  std::string jwks_file;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  bool issue_tokens = false;
+  std::size_t jwt_cache_entries = 200'000;
 };
 int Serve(const ServeOptions& options);
 
