@@ -33,7 +33,7 @@ int Serve(const ServeOptions& options) {
     if (!kafka) return kExitUsage;
   }
   int auth_exit = kExitOk;
-  auto jwt = MakeAuthenticator(options, &auth_exit);
+  auto jwt = MakeAuthenticator(options.auth, "serve", &auth_exit);
   if (auth_exit != kExitOk) return auth_exit;
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   if (jwt) BlockReloadSignal();  // SIGHUP re-reads the JWKS (KeyReloader below)
@@ -78,8 +78,8 @@ int Serve(const ServeOptions& options) {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
   App app{*store, &processor, projector, *views, *ranking, clock,
-          {.admin_token = options.admin_token, .jwt = jwt.get(), .issue_tokens = options.issue_tokens}};
-  WarnIfOpen(options, listen->host);
+          {.admin_token = options.admin_token, .jwt = jwt.get(), .issue_tokens = options.auth.issue_tokens}};
+  WarnIfOpen(options.auth, listen->host);
   std::optional<KeyReloader> reloader;
   if (jwt) reloader.emplace(*jwt);
   std::optional<RelayStatusOf> relay_status;

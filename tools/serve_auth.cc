@@ -10,9 +10,9 @@
 
 namespace eventmart::cli {
 
-std::unique_ptr<JwtAuthenticator> MakeAuthenticator(const ServeOptions& options, int* exit_code) {
-  auto usage = [exit_code](const char* message) {
-    std::fprintf(stderr, "eventmart serve: %s\n", message);
+std::unique_ptr<JwtAuthenticator> MakeAuthenticator(const AuthCliOptions& options, const char* verb, int* exit_code) {
+  auto usage = [exit_code, verb](const char* message) {
+    std::fprintf(stderr, "eventmart %s: %s\n", verb, message);
     *exit_code = kExitUsage;
     return nullptr;
   };
@@ -34,7 +34,7 @@ std::unique_ptr<JwtAuthenticator> MakeAuthenticator(const ServeOptions& options,
                                         .audience = options.jwt_audience,
                                         .cache_entries = options.jwt_cache_entries});
   if (!auth) {
-    std::fprintf(stderr, "eventmart serve: %s\n", auth.error().Describe().c_str());
+    std::fprintf(stderr, "eventmart %s: %s\n", verb, auth.error().Describe().c_str());
     *exit_code = kExitFailure;
     return nullptr;
   }
@@ -48,7 +48,7 @@ void BlockReloadSignal() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void WarnIfOpen(const ServeOptions& options, const std::string& host) {
+void WarnIfOpen(const AuthCliOptions& options, const std::string& host) {
   bool loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
   if (options.auth == "none" && !loopback) {
     spdlog::warn("--auth none on {}: anyone who reaches this address can act for any user "

@@ -19,6 +19,17 @@ struct KafkaCliOptions {
   std::string data_platform_topic = "data-platform.orders";
 };
 
+// Shoppers' bearer tokens (tools/serve_auth.h): --auth none (v1) or jwt.
+struct AuthCliOptions {
+  std::string auth = "none";
+  std::string jwks_file;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  bool issue_tokens = false;  // serve only
+  std::size_t jwt_cache_entries = 200'000;
+};
+
 struct ServeOptions {
   std::string data_dir = "data";
   std::string listen = "127.0.0.1:8080";
@@ -28,14 +39,7 @@ struct ServeOptions {
   bool demo = false;
   int threads = 2;
   KafkaCliOptions kafka;  // no brokers: no relay
-  // Shoppers' bearer tokens (tools/serve_auth.h): "none" (v1) or "jwt".
-  std::string auth = "none";
-  std::string jwks_file;
-  std::string jwt_hs256_secret_file;
-  std::string jwt_issuer;
-  std::string jwt_audience;
-  bool issue_tokens = false;
-  std::size_t jwt_cache_entries = 200'000;
+  AuthCliOptions auth;
 };
 int Serve(const ServeOptions& options);
 
@@ -47,6 +51,7 @@ struct ProjectOptions {
   int threads = 2;
   std::size_t max_buffered = 200'000;  // events held ahead of a gap before partitions pause
   KafkaCliOptions kafka;
+  AuthCliOptions auth;  // the same checks as serve's, for the GET routes
 };
 int Project(const ProjectOptions& options);
 

@@ -362,6 +362,8 @@ TEST_CASE("serve refuses auth flags that do not fit together, and warns when ope
   CHECK(run({"--auth", "jwt"}).exit_code == 2);
   CHECK(run({"--issue-tokens"}).exit_code == 2);
   CHECK(run({"--auth", "basic"}).exit_code == 2);
+  CHECK(Run({EVENTMART_BIN, "project", "--data-dir", dir + "/node", "--kafka-brokers", "127.0.0.1:1", "--auth", "jwt",
+             "--jwt-hs256-secret-file", dir + "/short.secret", "--issue-tokens"}).exit_code == 2);
   WriteFile(dir + "/short.secret", "too short");
   auto short_secret = run({"--auth", "jwt", "--jwt-hs256-secret-file", dir + "/short.secret"});
   CHECK(short_secret.exit_code == 1);
