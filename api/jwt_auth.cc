@@ -8,7 +8,6 @@
 #include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <nlohmann/json.hpp>
 
@@ -50,13 +49,6 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   s << in.rdbuf();
   if (in.bad()) return BadConfig("cannot read " + path);
   return s.str();
-}
-
-std::string Sha256(std::string_view bytes) {
-  std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
-  return digest;
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
@@ -291,13 +283,11 @@ Result<Principal> JwtAuthenticator::Verify(std::string_view authorization,
   std::string_view token = authorization.substr(kScheme.size());
   if (token.size() > kMaxToken) return Invalid("the token is over " + std::to_string(kMaxToken) + " bytes");
   std::int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  std::string digest;
   if (options_.cache_entries > 0) {
-    digest = Sha256(token);
-    if (auto cached = CacheFind(digest, now_s)) return *cached;
+    if (auto cached = CacheFind(token, now_s)) return *cached;
   }
   auto principal = VerifyUncached(token, now_s);
-  if (principal && options_.cache_entries > 0) CacheStore(std::move(digest), *principal);
+  if (principal && options_.cache_entries > 0) CacheStore(token, *principal);
   return principal;
 }
 
@@ -388,24 +378,44 @@ Result<std::string> JwtAuthenticator::Issue(const Subject& subject, std::int64_t
 
 //------------------------------------------------------------------------------
 
-std::optional<Principal> JwtAuthenticator::CacheFind(const std::string& digest, std::int64_t now_s) const {
-  CacheShard& shard = cache_[static_cast<unsigned char>(digest[0]) % kShards];
+namespace {
+
+// A token's signature and signed part (only called on tokens that have
+// been or are about to be verified, or that come with two dots; anything
+// else has an empty signature and is never found).
+std::pair<std::string_view, std::string_view> SplitSignature(std::string_view token) {
+  auto dot = token.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  return {token.substr(dot + 1), token.substr(0, dot)};
+}
+
+}  // namespace
+
+std::optional<Principal> JwtAuthenticator::CacheFind(std::string_view token, std::int64_t now_s) const {
+  auto [signature, signed_part] = SplitSignature(token);
+  if (signature.empty()) return std::nullopt;
+  std::size_t hash = SignatureHash{}(signature);
+  CacheShard& shard = cache_[hash % kShards];
   std::lock_guard lock(shard.mu);
-  auto it = shard.tokens.find(digest);
-  if (it == shard.tokens.end()) return std::nullopt;
-  if (now_s > it->second.expires_at + options_.leeway.count()) {
+  auto it = shard.tokens.find(signature);
+  if (it == shard.tokens.end() || it->second.signed_part != std::hash<std::string_view>{}(signed_part)) {
+    return std::nullopt;
+  }
+  if (now_s > it->second.principal.expires_at + options_.leeway.count()) {
     shard.tokens.erase(it);  // expired: verified again, and refused
     return std::nullopt;
   }
-  return it->second;
+  return it->second.principal;
 }
 
-void JwtAuthenticator::CacheStore(std::string digest, const Principal& principal) const {
-  CacheShard& shard = cache_[static_cast<unsigned char>(digest[0]) % kShards];
+void JwtAuthenticator::CacheStore(std::string_view token, const Principal& principal) const {
+  auto [signature, signed_part] = SplitSignature(token);
+  CacheShard& shard = cache_[SignatureHash{}(signature) % kShards];
   std::size_t limit = std::max<std::size_t>(1, options_.cache_entries / kShards);
+  Cached entry{principal, std::hash<std::string_view>{}(signed_part)};
   std::lock_guard lock(shard.mu);
   if (shard.tokens.size() >= limit) shard.tokens.erase(shard.tokens.begin());  // any one: the bound matters, not which
-  shard.tokens.insert_or_assign(std::move(digest), principal);
+  shard.tokens.insert_or_assign(std::string(signature), std::move(entry));
 }
 
 void JwtAuthenticator::CacheClear() const {

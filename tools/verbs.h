@@ -27,7 +27,7 @@ struct AuthCliOptions {
   std::string jwt_issuer;
   std::string jwt_audience;
   bool issue_tokens = false;  // serve only
-  std::size_t jwt_cache_entries = 200'000;
+  std::size_t jwt_cache_entries = 100'000;
 };
 
 struct ServeOptions {
