@@ -346,6 +346,12 @@ TEST_CASE("With --issue-tokens a sign-up without a token gets one that acts for 
   CHECK(c.Get("/api/v1/points/" + id, {Bearer(token)}).json()["balance"] == 300);
   CHECK(c.Post("/api/v1/points/" + lee_id + "/charge", R"({"amount":300})", {Bearer(token)}).status == 403);
   CheckUnauthorized(c.Post("/api/v1/points/" + id + "/charge", R"({"amount":300})"), true);
+  // A retry of a sign-up (same Idempotency-Key) gets the same user and token.
+  auto first = c.Post("/api/v1/users", R"({"name":"park"})", {"Idempotency-Key: park-1"});
+  auto retry = c.Post("/api/v1/users", R"({"name":"park"})", {"Idempotency-Key: park-1"});
+  REQUIRE(first.status == 201);
+  CHECK(retry.status == 201);
+  CHECK(retry.body == first.body);
   // Signing up with the token it was given names the same user.
   auto again = c.Post("/api/v1/users", R"({"name":"kim"})", {Bearer(token)});
   CHECK(again.status == 200);
