@@ -8,9 +8,23 @@
 #include "api/cluster_view.h"
 #include "api/json_io.h"
 #include "domain/errors.h"
+#include "projections/balance_projection.h"
 
 namespace eventmart {
 namespace {
+
+// The command's actor, if its kind names a user (domain/commands.h).
+Actor* ActorOf(Command& command) {
+  return std::visit(
+      [](auto& c) -> Actor* {
+        if constexpr (requires { c.actor; }) {
+          return &c.actor;
+        } else {
+          return nullptr;
+        }
+      },
+      command);
+}
 
 bool ValidIdempotencyKey(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
@@ -50,6 +64,23 @@ HttpResponse NotLeaderResponse(const HttpRequest& request, const std::string& le
   response.headers.emplace_back(
       "Location", leader_url + request.path + (request.query.empty() ? "" : "?" + request.query));
   return response;
+}
+
+// The v1 admin token (compared in constant time).
+bool IsAdminToken(const App& app, const HttpRequest& request) {
+  const std::string& token = app.options.admin_token;
+  constexpr std::string_view kScheme = "Bearer ";
+  std::string_view given = request.authorization;
+  if (token.empty() || !given.starts_with(kScheme)) return false;
+  given.remove_prefix(kScheme.size());
+  // Constant time in the token's content: every byte is compared, and a
+  // length mismatch is folded into the same accumulator.
+  unsigned diff = given.size() == token.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    char g = i < given.size() ? given[i] : 0;
+    diff |= static_cast<unsigned char>(g ^ token[i]);
+  }
+  return diff == 0;
 }
 
 }  // namespace
@@ -111,20 +142,51 @@ HttpResponse UnauthorizedResponse() {
 }
 
 bool IsAdmin(const App& app, const HttpRequest& request) {
-  const std::string& token = app.options.admin_token;
-  constexpr std::string_view kScheme = "Bearer ";
-  std::string_view given = request.authorization;
-  if (token.empty() || !given.starts_with(kScheme)) return false;
-  given.remove_prefix(kScheme.size());
-  // Constant time in the token's content: every byte is compared, and a
-  // length mismatch is folded into the same accumulator.
-  unsigned diff = given.size() == token.size() ? 0u : 1u;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    char g = i < given.size() ? given[i] : 0;
-    diff |= static_cast<unsigned char>(g ^ token[i]);
-  }
-  return diff == 0;
+  if (IsAdminToken(app, request)) return true;
+  if (app.options.jwt == nullptr) return false;
+  auto principal = Authenticate(app, request);
+  return principal && principal->admin;
 }
+
+Result<Principal> Authenticate(const App& app, const HttpRequest& request) {
+  auto now = std::chrono::system_clock::time_point(std::chrono::milliseconds(app.clock.NowMs()));
+  return app.options.jwt->Verify(request.authorization, now);
+}
+
+HttpResponse TokenErrorResponse(const Error& error) {
+  bool missing = error.code == AuthErrc::kMissingToken;
+  HttpResponse response = ErrorResponse(
+      401, "UNAUTHORIZED", missing ? "this route needs 'Authorization: Bearer <token>'" : error.Describe());
+  response.headers.emplace_back("WWW-Authenticate", missing ? "Bearer" : "Bearer error=\"invalid_token\"");
+  return response;
+}
+
+Result<std::optional<HttpResponse>> RefuseUnlessActsFor(App& app, const Subject& subject, UserId user) {
+  BalanceQueries users(app.views.Reader(BalanceProjection::kName));
+  auto bound = users.UserBySubject(subject);
+  if (!bound) return Fail(bound.error());
+  if (*bound && **bound == user) return std::optional<HttpResponse>();
+  auto name = users.UserName(user);
+  if (!name) return Fail(name.error());
+  if (!*name) return std::optional<HttpResponse>(ErrorResponse(Error{DomainErrc::kUserNotFound, {}}));
+  return std::optional<HttpResponse>(
+      ErrorResponse(Error{DomainErrc::kForbidden, "the token does not act for user " + std::to_string(user.value())}));
+}
+
+void RunUserQuery(App& app, const HttpRequest& request, UserId user, Respond respond, Post post,
+                  std::function<Result<HttpResponse>()> query) {
+  if (app.options.jwt == nullptr) return RunQuery(app, request, std::move(respond), std::move(post), std::move(query));
+  auto principal = Authenticate(app, request);
+  if (!principal) return respond(TokenErrorResponse(principal.error()));
+  RunQuery(app, request, std::move(respond), std::move(post),
+           [&app, user, subject = principal->subject, query = std::move(query)]() -> Result<HttpResponse> {
+             auto refused = RefuseUnlessActsFor(app, subject, user);
+             if (!refused) return Fail(refused.error());
+             if (*refused) return std::move(**refused);
+             return query();
+           });
+}
+
 
 void RunCommand(App& app, const HttpRequest& request, Command command,
                 std::function<HttpResponse(const Reply&)> render, Respond respond) {
@@ -136,6 +198,19 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
     }
     idempotency = Idempotency{*request.idempotency_key,
                               request.method + " " + request.path + "\n" + request.body};
+  }
+  if (Actor* actor = app.options.jwt ? ActorOf(command) : nullptr) {
+    auto principal = Authenticate(app, request);
+    if (!principal) return respond(TokenErrorResponse(principal.error()));
+    *actor = principal->subject;
+    // A key is one subject's: another token repeating it is a different request (422).
+    if (idempotency) idempotency->request += "\nas " + principal->subject.issuer + " " + principal->subject.subject;
+  }
+  // The same for a sign-up with the caller's token; a subject the server
+  // made up (--issue-tokens) is new on every try, so a retry must not see it.
+  if (auto* signup = std::get_if<RegisterUser>(&command);
+      signup && signup->subject && idempotency && !request.authorization.empty()) {
+    idempotency->request += "\nas " + signup->subject->issuer + " " + signup->subject->subject;
   }
   auto to_response = [render](const Result<Reply>& reply) {
     return reply ? render(*reply) : ErrorResponse(reply.error());

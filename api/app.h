@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/rate_limit.h"
+#include "api/jwt_auth.h"
 #include "api/router.h"
 #include "commands/command_processor.h"
 #include "commands/idempotency_pruner.h"
@@ -32,6 +33,10 @@ struct AppOptions {
   std::string admin_token;
   std::chrono::milliseconds read_wait{5000};  // how long a query waits for projections
   RateLimitConfig rate_limits;  // empty: no limits
+  // `serve --auth jwt`: routes that name a user need a bearer token of that
+  // user (null: --auth none, v1's rules).
+  const JwtAuthenticator* jwt = nullptr;
+  bool issue_tokens = false;  // --issue-tokens: sign-up without a token gets one
 };
 
 // The service's parts. A query node (`eventmart project`) has no command
@@ -85,13 +90,26 @@ void RenderRateLimitMetrics(const App& app, std::string* out);
 std::optional<std::string> FeedNotReady(const App& app);
 
 // True if the request carries "Authorization: Bearer <admin token>"
-// (compared in constant time). Never true when no token is configured.
+// (compared in constant time), or, under --auth jwt, a valid token whose
+// `roles` contain "admin". Never true when neither is configured.
 bool IsAdmin(const App& app, const HttpRequest& request);
+
+// Under --auth jwt: the request's verified token, or why not (AuthErrc).
+[[nodiscard]] Result<Principal> Authenticate(const App& app, const HttpRequest& request);
+// The 401 for a request without a good token: `WWW-Authenticate: Bearer`,
+// with error="invalid_token" unless the token was missing altogether.
+HttpResponse TokenErrorResponse(const Error& error);
+// Under --auth jwt, whether `subject` acts for `user`: nullopt if it does,
+// else the answer (404 USER_NOT_FOUND for a user that does not exist, or
+// 403 FORBIDDEN). Reads the balances read model: call it inside a query.
+[[nodiscard]] Result<std::optional<HttpResponse>> RefuseUnlessActsFor(App& app, const Subject& subject, UserId user);
 // The 401 every admin route answers without the token.
 HttpResponse UnauthorizedResponse();
 
 // Sends a command and answers with render(reply) once it is durable.
-// Checks and forwards the Idempotency-Key header.
+// Checks and forwards the Idempotency-Key header. Under --auth jwt, a
+// command that names a user needs a valid token (else 401), whose subject
+// becomes the command's actor (the decider refuses another user's with 403).
 void RunCommand(App& app, const HttpRequest& request, Command command,
                 std::function<HttpResponse(const Reply&)> render, Respond respond);
 
@@ -103,5 +121,11 @@ void RunCommand(App& app, const HttpRequest& request, Command command,
 // route and its ids) with the error (which names the key and the cause).
 void RunQuery(App& app, const HttpRequest& request, Respond respond, Post post,
               std::function<Result<HttpResponse>()> query);
+
+// RunQuery for a route that names `user`: under --auth jwt it answers 401
+// without a valid token, and 404/403 (RefuseUnlessActsFor) before `query`
+// runs for a token that does not act for `user`.
+void RunUserQuery(App& app, const HttpRequest& request, UserId user, Respond respond, Post post,
+                  std::function<Result<HttpResponse>()> query);
 
 }  // namespace eventmart

@@ -77,9 +77,51 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
+// Walks the bytes once, before any parsing, and names the first limit the
+// body breaks (nullopt if none). Cheap enough for every body (<= 64 KiB):
+// a parser never sees 30,000 nested arrays. Characters are counted as
+// code points (a UTF-8 continuation byte adds nothing) and an escape
+// (\n, \u00e9) as one; syntax errors are left to the parser.
+std::optional<std::string> BrokenLimit(std::string_view body) {
+  std::size_t depth = 0, number = 0, chars = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(body[i]);
+    if (in_string) {
+      if (c == '"') {
+        in_string = false;
+        continue;
+      }
+      if (c == '\\') {
+        ++i;
+        if (i < body.size() && body[i] == 'u') i += 4;
+      }
+      if ((c & 0xC0) != 0x80 && ++chars > kMaxJsonString) {
+        return "a string is longer than " + std::to_string(kMaxJsonString) + " characters";
+      }
+      continue;
+    }
+    bool numeric = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+    number = numeric ? number + 1 : 0;
+    if (number > kMaxJsonNumber) {
+      return "a number is longer than " + std::to_string(kMaxJsonNumber) + " characters";
+    }
+    if (c == '"') {
+      in_string = true;
+      chars = 0;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return "the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Json> ParseObject(std::string_view body) {
+  if (auto broken = BrokenLimit(body)) return Invalid("the body is over a limit: " + *broken);
   Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Invalid("the body is not valid JSON");
   if (!j.is_object()) return Invalid("the body must be a JSON object");

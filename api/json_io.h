@@ -20,7 +20,13 @@ namespace eventmart {
 
 using Json = nlohmann::json;
 
-// The body as a JSON object, or INVALID_REQUEST.
+// Limits on every body, checked before it is parsed (contract v2): deeper
+// nesting, a longer number literal or a longer string is INVALID_REQUEST.
+inline constexpr std::size_t kMaxJsonDepth = 32;
+inline constexpr std::size_t kMaxJsonNumber = 40;     // characters of one number literal
+inline constexpr std::size_t kMaxJsonString = 4096;   // characters of one string (keys too)
+
+// The body as a JSON object, or INVALID_REQUEST (also over a limit above).
 [[nodiscard]] Result<Json> ParseObject(std::string_view body);
 
 [[nodiscard]] Result<std::string> RequireString(const Json& object, std::string_view field);

@@ -16,7 +16,12 @@ struct Replier {
   const Events& events;
   const StateView& state;
 
-  Reply operator()(const RegisterUser&) const {
+  Reply operator()(const RegisterUser& c) const {
+    if (events.empty() && c.subject) {  // the subject signed up before
+      const BoundUser* bound = state.FindUserBySubject(*c.subject);
+      if (bound == nullptr) throw std::logic_error("a sign-up recorded nothing for an unbound subject");
+      return UserReply{.user_id = bound->user_id, .name = bound->name, .created = false};
+    }
     const auto& e = First<UserRegistered>(events);
     return UserReply{.user_id = e.user_id, .name = e.name};
   }

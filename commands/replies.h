@@ -17,6 +17,7 @@ namespace eventmart {
 struct UserReply {
   UserId user_id = 0;
   std::string name;
+  bool created = true;  // false: the token's subject was bound to this user already
 };
 
 struct BalanceReply {

@@ -58,6 +58,7 @@ std::string WriteModelCodec::Encode(const Aggregates& model) {
   Writer w(ar);
   EachId(model.last_ids_, [&](const auto& id) { w.Write(id); });
   std::apply([&](const auto&... table) { (WriteTable(w, table), ...); }, model.tables_);
+  w.Write(model.subjects_);
   return out;
 }
 
@@ -70,6 +71,7 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes) {
     Reader r(ar, source, ~std::uint32_t{0});
     EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
     std::apply([&](auto&... table) { (ReadTable(r, source, table), ...); }, model.tables_);
+    r.Read(model.subjects_);
   } catch (const fields_internal::Corrupt& e) {
     return Fail(StoreErrc::kCorruption, std::string("write model: ") + e.what);
   } catch (const std::exception& e) {

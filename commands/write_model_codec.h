@@ -16,7 +16,7 @@ namespace eventmart {
 
 // Bumped whenever the bytes below change shape; a snapshot written with
 // another format is skipped (and the log folded instead), never misread.
-inline constexpr std::uint32_t kWriteModelFormat = 2;  // 2: waiting-room requests
+inline constexpr std::uint32_t kWriteModelFormat = 3;  // 2: waiting-room requests; 3: bound subjects
 
 class WriteModelCodec {
  public:

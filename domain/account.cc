@@ -5,10 +5,15 @@
 
 namespace eventmart {
 
-Result<UserRegistered> DecideRegisterUser(UserId new_id, std::string_view name) {
+Result<UserRegistered> DecideRegisterUser(UserId new_id, std::string_view name, const Subject* subject) {
   if (name.empty()) return Fail(DomainErrc::kInvalidRequest, "name must not be empty");
   if (name.size() > kMaxNameLength) return Fail(DomainErrc::kInvalidRequest, "name is too long");
-  return UserRegistered{.user_id = new_id, .name = std::string(name)};
+  UserRegistered registered{.user_id = new_id, .name = std::string(name)};
+  if (subject != nullptr) {
+    registered.issuer = subject->issuer;
+    registered.subject = subject->subject;
+  }
+  return registered;
 }
 
 Result<PointsCharged> DecideCharge(const AccountState& account, UserId user_id, Money amount,
@@ -27,7 +32,13 @@ void Evolve(AccountState& account, const PointsCharged& e) { account.balance = e
 void Evolve(AccountState& account, const PointsSpent& e) { account.balance = e.balance_after; }
 
 Result<Events> Decide(const StateView& state, const RegisterUser& c, const DecideContext&) {
-  return OneEvent(DecideRegisterUser(state.last_ids().user + 1, c.name));
+  const Subject* subject = c.subject ? &*c.subject : nullptr;
+  auto registered = DecideRegisterUser(state.last_ids().user + 1, c.name, subject);
+  if (!registered) return Fail(std::move(registered.error()));
+  // A subject signs up once: asking again records nothing (the reply names
+  // the user it is bound to), so racing sign-ups never make two users.
+  if (subject != nullptr && state.FindUserBySubject(*subject) != nullptr) return Events{};
+  return Events{std::move(*registered)};
 }
 
 Result<Events> Decide(const StateView& state, const ChargePoints& c, const DecideContext& ctx) {

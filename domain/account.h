@@ -15,6 +15,27 @@ namespace eventmart {
 
 inline constexpr std::size_t kMaxNameLength = 100;
 
+// Who a bearer token speaks for: its issuer and subject (`iss`, `sub`).
+// A user is bound to one at sign-up, and one is bound to one user at most.
+struct Subject {
+  std::string issuer;
+  std::string subject;
+  bool operator==(const Subject&) const = default;
+};
+
+// The user a subject is bound to.
+struct BoundUser {
+  UserId user_id = 0;
+  std::string name;
+
+  template <class Self, class V>
+  static void Fields(Self& s, V&& v) {
+    v("userId", s.user_id);
+    v("name", s.name);
+  }
+  friend bool operator==(const BoundUser&, const BoundUser&) = default;
+};
+
 // A signed-up user (stream user-N). Decisions only ask whether one exists,
 // so nothing else is kept.
 struct UserState {
@@ -39,7 +60,9 @@ struct AccountState {
 
 // Registers a user under the id the caller allocated. Rejects empty names
 // and names over kMaxNameLength bytes with kInvalidRequest.
-[[nodiscard]] Result<UserRegistered> DecideRegisterUser(UserId new_id, std::string_view name);
+// `subject`, when given, is bound to the new user.
+[[nodiscard]] Result<UserRegistered> DecideRegisterUser(UserId new_id, std::string_view name,
+                                                        const Subject* subject = nullptr);
 
 // Charges `amount` (>= 1) as long as the balance stays <= max_balance.
 [[nodiscard]] Result<PointsCharged> DecideCharge(const AccountState& account, UserId user_id,

@@ -3,6 +3,14 @@
 #include <algorithm>
 
 namespace eventmart {
+namespace {
+
+// Length-prefixed, so no issuer/subject pair can spell another's key.
+std::string SubjectKey(const std::string& issuer, const std::string& subject) {
+  return std::to_string(issuer.size()) + ":" + issuer + subject;
+}
+
+}  // namespace
 
 // Events that use new ids raise the highest id of their kind; orders enter
 // and leave the deadline index. Every other event needs nothing here.
@@ -14,7 +22,10 @@ struct Aggregates::Tracker {
     last = std::max<std::int64_t>(last, id);
   }
 
-  void operator()(const UserRegistered& e) { Raise(a.last_ids_.user, e.user_id); }
+  void operator()(const UserRegistered& e) {
+    Raise(a.last_ids_.user, e.user_id);
+    if (!e.subject.empty()) a.subjects_[SubjectKey(e.issuer, e.subject)] = {e.user_id, e.name};
+  }
   void operator()(const ProductCreated& e) {
     Raise(a.last_ids_.product, e.product_id);
     for (const auto& o : e.options) Raise(a.last_ids_.option, o.option_id);
@@ -99,7 +110,12 @@ AggregateCounts Aggregates::Counts() const {
 
 bool Aggregates::operator==(const Aggregates& other) const {
   return tables_ == other.tables_ && deadlines_ == other.deadlines_ && last_ids_ == other.last_ids_ &&
-         pending_requests_ == other.pending_requests_;
+         pending_requests_ == other.pending_requests_ && subjects_ == other.subjects_;
+}
+
+const BoundUser* Aggregates::FindUserBySubject(const Subject& subject) const {
+  auto it = subjects_.find(SubjectKey(subject.issuer, subject.subject));
+  return it == subjects_.end() ? nullptr : &it->second;
 }
 
 std::vector<OrderId> Aggregates::DueOrders(TimeMs now_ms) const {

@@ -66,6 +66,7 @@ class Aggregates final : public StateView {
     return Find(Table<CouponRequestState>(), id);
   }
   const LastIds& last_ids() const override { return last_ids_; }
+  const BoundUser* FindUserBySubject(const Subject& subject) const override;
 
   // Lets go of every order closed and request decided since the last call (see above).
   void EvictFinished();
@@ -136,6 +137,9 @@ class Aggregates final : public StateView {
   LastIds last_ids_;
   std::vector<OrderId> finished_;  // closed since the last EvictFinished
   std::vector<CouponRequestId> decided_requests_;  // likewise
+  // Users bound to a token subject, by SubjectKey(issuer, subject): the
+  // index that makes "one user per subject" a plain lookup for the decider.
+  std::unordered_map<std::string, BoundUser> subjects_;
 };
 
 }  // namespace eventmart

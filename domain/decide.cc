@@ -1,5 +1,9 @@
 #include "domain/decide.h"
 
+#include <string>
+
+#include "domain/errors.h"
+
 namespace eventmart {
 
 std::string_view CommandName(const Command& command) {
@@ -25,8 +29,47 @@ std::string_view CommandName(const Command& command) {
   return std::visit(Visitor{}, command);
 }
 
+namespace {
+
+bool IsShapeOrExistence(const Result<Events>& decided) {
+  if (decided) return false;
+  const auto& code = decided.error().code;
+  if (code.category() != DomainCategory()) return false;
+  switch (static_cast<DomainErrc>(code.value())) {
+    case DomainErrc::kInvalidRequest:
+    case DomainErrc::kInvalidAmount:
+    case DomainErrc::kUserNotFound:
+    case DomainErrc::kProductNotFound:
+    case DomainErrc::kCouponNotFound:
+    case DomainErrc::kOrderNotFound:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A command with an actor is decided as usual, and then refused if the
+// actor is not the user it names. Deciding first keeps the contract's
+// order: a 400 or 404 of the request wins over the 403, the 403 over any
+// 409 (the decision is pure, so dropping it costs nothing).
+template <class C>
+Result<Events> DecideActing(const StateView& state, const C& c, const DecideContext& context) {
+  auto decided = Decide(state, c, context);
+  if constexpr (requires { c.actor; c.user_id; }) {
+    if (c.actor && !IsShapeOrExistence(decided)) {
+      const BoundUser* bound = state.FindUserBySubject(*c.actor);
+      if (bound == nullptr || bound->user_id != c.user_id) {
+        return Fail(DomainErrc::kForbidden, "the token does not act for user " + std::to_string(c.user_id.value()));
+      }
+    }
+  }
+  return decided;
+}
+
+}  // namespace
+
 Result<Events> Decide(const StateView& state, const Command& command, const DecideContext& context) {
-  return std::visit([&](const auto& c) { return Decide(state, c, context); }, command);
+  return std::visit([&](const auto& c) { return DecideActing(state, c, context); }, command);
 }
 
 }  // namespace eventmart

@@ -47,18 +47,25 @@ inline std::optional<CouponRequestStatus> ParseNamed(std::string_view name, cons
   return ParseCouponRequestStatus(name);
 }
 
+// v2: the identity the user signed up with (`serve --auth jwt`): the
+// token's `iss` and `sub`. Both empty for a user who signed up without a
+// token (every v1 user).
 struct UserRegistered {
   static constexpr std::string_view kType = "user.UserRegistered";
-  static constexpr std::uint32_t kVersion = 1;
+  static constexpr std::uint32_t kVersion = 2;
   using Stream = UserStream;
   Stream::Id stream_id() const { return user_id; }
   UserId user_id = 0;
   std::string name;
+  std::string issuer;
+  std::string subject;
 
   template <class Self, class V>
   static void Fields(Self& s, V&& v) {
     v("userId", s.user_id);
     v("name", s.name);
+    v("issuer", s.issuer, 2);
+    v("subject", s.subject, 2);
   }
 };
 

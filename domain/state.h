@@ -41,6 +41,8 @@ class StateView {
   virtual const OrderState* FindOrder(OrderId id) const = 0;
   virtual const CouponRequestState* FindCouponRequest(CouponRequestId id) const = 0;
   virtual const LastIds& last_ids() const = 0;
+  // The user a token subject is bound to (UserRegistered v2), or null.
+  virtual const BoundUser* FindUserBySubject(const Subject& subject) const = 0;
 };
 
 // What a decision needs besides state: the time and the shop's settings.

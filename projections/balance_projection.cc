@@ -13,6 +13,12 @@ std::string HistoryKey(UserId user, GlobalPosition position) {
   return Tagged('h', user, static_cast<std::int64_t>(position));
 }
 
+std::string SubjectKey(const std::string& issuer, const std::string& subject) {
+  std::string key(1, 's');
+  PutFixed64BE(&key, issuer.size());
+  return key.append(issuer).append(subject);
+}
+
 std::string EncodeMoney(Money m) {
   std::string out;
   PutFixed64BE(&out, static_cast<std::uint64_t>(m));
@@ -56,6 +62,7 @@ struct BalanceFolder {
   void operator()(const UserRegistered& e) {
     out.Put(Tagged('u', e.user_id), e.name);
     out.Put(Tagged('b', e.user_id), EncodeMoney(0));
+    if (!e.subject.empty()) out.Put(SubjectKey(e.issuer, e.subject), EncodeMoney(e.user_id.value()));
   }
   void operator()(const PointsCharged& e) {
     out.Put(Tagged('b', e.user_id), EncodeMoney(e.balance_after));
@@ -92,6 +99,15 @@ Result<std::optional<Money>> BalanceQueries::Balance(UserId user) const {
   if (!*value) return std::optional<Money>();
   if ((*value)->size() != 8) return CorruptRecord(reader_.prefix(), key, "balance");
   return std::optional<Money>(static_cast<Money>(DecodeFixed64BE((*value)->data())));
+}
+
+Result<std::optional<UserId>> BalanceQueries::UserBySubject(const Subject& subject) const {
+  std::string key = SubjectKey(subject.issuer, subject.subject);
+  auto value = reader_.Get(key);
+  if (!value) return Fail(value.error());
+  if (!*value) return std::optional<UserId>();
+  if ((*value)->size() != 8) return CorruptRecord(reader_.prefix(), key, "subject");
+  return std::optional<UserId>(static_cast<std::int64_t>(DecodeFixed64BE((*value)->data())));
 }
 
 Result<HistoryPage> BalanceQueries::History(UserId user, std::size_t limit, GlobalPosition before) const {

@@ -6,12 +6,15 @@
 //   u<userId BE8>               -> name
 //   b<userId BE8>               -> balance (BE8)
 //   h<userId BE8><position BE8> -> history entry
+//   s<len(issuer) BE8><issuer><subject> -> userId (BE8): users bound to a
+//                                token subject (`serve --auth jwt`)
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "domain/account.h"
 #include "domain/ids.h"
 #include "projections/projection.h"
 
@@ -45,6 +48,8 @@ class BalanceQueries {
   [[nodiscard]] Result<std::optional<std::string>> UserName(UserId user) const;
   // The balance of a known user (0 before any charge); nullopt if unknown.
   [[nodiscard]] Result<std::optional<Money>> Balance(UserId user) const;
+  // The user a token subject is bound to; nullopt if none.
+  [[nodiscard]] Result<std::optional<UserId>> UserBySubject(const Subject& subject) const;
   // Entries older than `before` (0 = from the newest), at most `limit`.
   [[nodiscard]] Result<HistoryPage> History(UserId user, std::size_t limit, GlobalPosition before) const;
 

@@ -34,6 +34,18 @@ CLI::Validator DurationCheck() {
       "DURATION");
 }
 
+// serve's and project's --auth jwt flags (tools/serve_auth.h).
+void AddAuthFlags(CLI::App* cmd, AuthCliOptions* auth) {
+  cmd->add_option("--auth", auth->auth, "Shoppers' authentication: none (user ids from paths and bodies) or jwt")
+      ->capture_default_str()->check(CLI::IsMember({"none", "jwt"}));
+  cmd->add_option("--jwks", auth->jwks_file, "JSON Web Key Set of RS256/ES256 public keys, by kid (re-read on SIGHUP)");
+  cmd->add_option("--jwt-hs256-secret-file", auth->jwt_hs256_secret_file, "File holding the HS256 secret (32+ bytes)");
+  cmd->add_option("--jwt-issuer", auth->jwt_issuer, "Required 'iss' of tokens");
+  cmd->add_option("--jwt-audience", auth->jwt_audience, "Required 'aud' of tokens");
+  cmd->add_option("--jwt-cache-entries", auth->jwt_cache_entries, "Verified tokens kept in memory (0: none)")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -89,6 +101,9 @@ int main(int argc, char** argv) {
   dev_cluster_cmd->add_option("--dir", dev_cluster.dir, "Folder for every node's data and logs")->required();
   dev_cluster_cmd->add_option("--admin-token", dev_cluster.admin_token, "Admin token of every node");
   dev_cluster_cmd->add_option("serve_flags", dev_cluster.serve_flags, "After --: more flags for every serve");
+  AddAuthFlags(serve_cmd, &serve.auth);
+  serve_cmd->add_flag("--issue-tokens", serve.auth.issue_tokens,
+                      "Development and demo only: sign-up without a token gets an HS256 token signed by the server");
 
   ProjectOptions project;
   auto* project_cmd = app.add_subcommand("project", "A query node: read models built from the Kafka feed, GET routes only");
@@ -102,6 +117,7 @@ int main(int argc, char** argv) {
                           "Events held in memory ahead of a missing position before partitions far ahead pause")
       ->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
   AddKafkaFlags(project_cmd, &project.kafka, /*brokers_required=*/true);
+  AddAuthFlags(project_cmd, &project.auth);
 
   DevKafkaOptions dev_kafka;
   auto* dev_kafka_cmd = app.add_subcommand(

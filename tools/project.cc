@@ -14,6 +14,7 @@
 #include "projections/projector.h"
 #include "tools/cli_util.h"
 #include "tools/kafka_cli.h"
+#include "tools/serve_auth.h"
 #include "tools/server_parts.h"
 #include "tools/verbs.h"
 
@@ -27,7 +28,15 @@ int Project(const ProjectOptions& options) {
   }
   auto kafka = ToKafkaOptions(options.kafka, "project");
   if (!kafka) return kExitUsage;
+  if (options.auth.issue_tokens) {
+    std::fprintf(stderr, "eventmart project: --issue-tokens is serve's (a query node signs nobody up)\n");
+    return kExitUsage;
+  }
+  int auth_exit = kExitOk;
+  auto jwt = MakeAuthenticator(options.auth, "project", &auth_exit);
+  if (auth_exit != kExitOk) return auth_exit;
   BlockStopSignals();
+  if (jwt) BlockReloadSignal();
   auto stores = OpenStores(options.data_dir);
   if (!stores) return kExitFailure;
   auto& store = stores->log;
@@ -44,7 +53,10 @@ int Project(const ProjectOptions& options) {
     std::fprintf(stderr, "eventmart project: %s\n", started.error().Describe().c_str());
     return started.error().code == KafkaErrc::kInvalidConfig ? kExitUsage : kExitFailure;
   }
-  App app{*store, nullptr, projector, *views, *ranking, clock, {.admin_token = options.admin_token}};
+  App app{*store, nullptr, projector, *views, *ranking, clock, {.admin_token = options.admin_token, .jwt = jwt.get()}};
+  WarnIfOpen(options.auth, listen->host);
+  std::optional<KeyReloader> reloader;
+  if (jwt) reloader.emplace(*jwt);
   FeedStatusOf feed_status(feed);
   app.feed = &feed_status;
   if (!ServeUntilSignal(app, *listen, options.threads, "eventmart query node",

@@ -21,6 +21,7 @@
 #include "tools/cli_util.h"
 #include "tools/demo_data.h"
 #include "tools/kafka_cli.h"
+#include "tools/serve_auth.h"
 #include "tools/server_parts.h"
 #include "tools/verbs.h"
 
@@ -84,7 +85,7 @@ SnapshotPolicy SnapshotPolicyOf(const ServeOptions& options) {
 // each election) and relays to Kafka. Queries are answered in every role.
 int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options,
                      const std::optional<KafkaOptions>& kafka, Stores& stores, const Clock& clock,
-                     const CommandProcessorOptions& processor_options, const RateLimitConfig& rate_limits) {
+                     const CommandProcessorOptions& processor_options, AppOptions app_options) {
   auto& store = stores.log;
   // Every node's log is the same, so every node takes snapshots: whichever
   // is elected loads the newest one and folds only the log after it.
@@ -141,8 +142,7 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
       }};
   ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
   cluster = &node;
-  App app{*store, nullptr, projector, *stores.views, *ranking, clock,
-          {.admin_token = options.admin_token, .rate_limits = rate_limits}};
+  App app{*store, nullptr, projector, *stores.views, *ranking, clock, std::move(app_options)};
   app.cluster = &node;
   app.snapshots = &snapshotter;
   app.idempotency = &pruner;
@@ -192,7 +192,11 @@ int Serve(const ServeOptions& options) {
     cluster_options = ToClusterOptions(options);
     if (!cluster_options) return kExitUsage;
   }
+  int auth_exit = kExitOk;
+  auto jwt = MakeAuthenticator(options.auth, "serve", &auth_exit);
+  if (auth_exit != kExitOk) return auth_exit;
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
+  if (jwt) BlockReloadSignal();  // SIGHUP re-reads the JWKS (KeyReloader below)
   auto stores = OpenStores(options.data_dir);
   if (!stores) return kExitFailure;
   auto& store = stores->log;
@@ -207,8 +211,16 @@ int Serve(const ServeOptions& options) {
     }
     spdlog::info("demo data loaded");
   }
+  AppOptions app_options{.admin_token = options.admin_token,
+                         .rate_limits = *rate_limits,
+                         .jwt = jwt.get(),
+                         .issue_tokens = options.auth.issue_tokens};
+  std::optional<KeyReloader> reloader;
+  if (jwt) reloader.emplace(*jwt);
+  WarnIfOpen(options.auth, listen->host);
   if (cluster_options) {
-    return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options, *rate_limits);
+    return ServeClusterNode(options, *cluster_options, kafka, *stores, clock, processor_options,
+                            std::move(app_options));
   }
   // The server listens at once; the write model and the read models load
   // behind it (/readyz says when they are done, commands wait for them).
@@ -249,7 +261,7 @@ int Serve(const ServeOptions& options) {
     spdlog::info("no --kafka-brokers: events and paid orders are not published");
   }
   App app{*store, &processor, projector, *views, *ranking, clock,
-          {.admin_token = options.admin_token, .rate_limits = *rate_limits}};
+          std::move(app_options)};
   app.snapshots = &snapshotter;
   app.idempotency = &pruner;
   std::optional<RelayStatusOf> relay_status;

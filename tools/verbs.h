@@ -19,6 +19,17 @@ struct KafkaCliOptions {
   std::string data_platform_topic = "data-platform.orders";
 };
 
+// Shoppers' bearer tokens (tools/serve_auth.h): --auth none (v1) or jwt.
+struct AuthCliOptions {
+  std::string auth = "none";
+  std::string jwks_file;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  bool issue_tokens = false;  // serve only
+  std::size_t jwt_cache_entries = 100'000;
+};
+
 struct ServeOptions {
   std::string data_dir = "data";
   std::string listen = "127.0.0.1:8080";
@@ -39,6 +50,7 @@ struct ServeOptions {
   std::uint64_t cluster_retain_batches = 5'000;
   std::vector<std::string> rate_limits;     // --rate-limit CLASS=N/s[:BURST], per user
   std::vector<std::string> rate_limits_ip;  // --rate-limit-ip CLASS=N/s[:BURST], per client IP
+  AuthCliOptions auth;
 };
 int Serve(const ServeOptions& options);
 
@@ -50,6 +62,7 @@ struct ProjectOptions {
   int threads = 2;
   std::size_t max_buffered = 200'000;  // events held ahead of a gap before partitions pause
   KafkaCliOptions kafka;
+  AuthCliOptions auth;  // the same checks as serve's, for the GET routes
 };
 int Project(const ProjectOptions& options);
 

@@ -55,6 +55,11 @@ class Checker {
 
   void On(const UserRegistered& e) {
     if (!users_.insert(e.user_id).second) Fail("user " + S(e.user_id) + " registered twice");
+    if (e.subject.empty()) return;
+    // Length-prefixed, so no (issuer, subject) pair spells another's key.
+    std::string key = S(e.issuer.size()) + ":" + e.issuer + e.subject;
+    auto [bound, fresh] = subjects_.emplace(std::move(key), e.user_id);
+    if (!fresh) Fail("subject '" + e.subject + "' of '" + e.issuer + "' bound to users " + S(bound->second) + " and " + S(e.user_id));
   }
   void On(const PointsCharged& e) {
     Money& balance = balances_[e.user_id];
@@ -204,6 +209,7 @@ class Checker {
   const RecordedEventView* view_ = nullptr;
   std::uint64_t violations_ = 0;
   std::unordered_set<UserId> users_;
+  std::unordered_map<std::string, UserId> subjects_;  // (issuer, subject) -> the one user bound to it
   std::unordered_map<UserId, Money> balances_;
   std::unordered_map<OptionId, Quantity> stock_;
   std::unordered_map<CouponId, CouponState> coupons_;

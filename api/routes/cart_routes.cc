@@ -29,7 +29,7 @@ void AddItemRoute(App& app, const HttpRequest& req, const PathParams& params, Re
 void GetCartRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto user = ParseIdSegment(params[0]);
   if (!user) return respond(ErrorResponse(user.error()));
-  RunQuery(app, req, std::move(respond), std::move(post), [&app, user = *user]() -> Result<HttpResponse> {
+  RunUserQuery(app, req, *user, std::move(respond), std::move(post), [&app, user = *user]() -> Result<HttpResponse> {
     auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
     if (!name) return Fail(name.error());
     if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});

@@ -189,7 +189,7 @@ void ListHeldRoute(App& app, const HttpRequest& req, const PathParams&, Respond 
     return respond(ErrorResponse(400, "INVALID_REQUEST", "'status' must be ISSUED or ALL"));
   }
   bool all = status == "ALL";
-  RunQuery(app, req, std::move(respond), std::move(post), [&app, user = *user, all]() -> Result<HttpResponse> {
+  RunUserQuery(app, req, *user, std::move(respond), std::move(post), [&app, user = *user, all]() -> Result<HttpResponse> {
     auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
     if (!name) return Fail(name.error());
     if (!*name) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});

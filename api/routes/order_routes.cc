@@ -80,10 +80,22 @@ void PayRoute(App& app, const HttpRequest& req, const PathParams&, Respond respo
 void GetOrderRoute(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto id = ParseIdSegment(params[0]);
   if (!id) return respond(ErrorResponse(id.error()));
-  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id]() -> Result<HttpResponse> {
+  // Under --auth jwt, only the order's owner sees it (after its 404).
+  std::optional<Subject> subject;
+  if (app.options.jwt != nullptr) {
+    auto principal = Authenticate(app, req);
+    if (!principal) return respond(TokenErrorResponse(principal.error()));
+    subject = std::move(principal->subject);
+  }
+  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *id, subject]() -> Result<HttpResponse> {
     auto order = OrderQueries(app.views.Reader(OrderProjection::kName)).Find(id);
     if (!order) return Fail(order.error());
     if (!*order) return ErrorResponse(Error{DomainErrc::kOrderNotFound, {}});
+    if (subject) {
+      auto refused = RefuseUnlessActsFor(app, *subject, (*order)->user_id);
+      if (!refused) return Fail(refused.error());
+      if (*refused) return std::move(**refused);
+    }
     return JsonResponse(200, OrderJson(**order));
   });
 }
@@ -97,7 +109,7 @@ void ListOrdersRoute(App& app, const HttpRequest& req, const PathParams&, Respon
   if (!limit) return respond(ErrorResponse(limit.error()));
   auto before = DecodeCursor('o', QueryParam(req.query, "cursor"));
   if (!before) return respond(ErrorResponse(before.error()));
-  RunQuery(app, req, std::move(respond), std::move(post),
+  RunUserQuery(app, req, *user, std::move(respond), std::move(post),
            [&app, user = *user, limit = *limit, before = *before]() -> Result<HttpResponse> {
     auto name = BalanceQueries(app.views.Reader(BalanceProjection::kName)).UserName(user);
     if (!name) return Fail(name.error());

@@ -24,7 +24,7 @@ HttpResponse BalanceBody(UserId user, Money balance) {
 void GetBalance(App& app, const HttpRequest& req, const PathParams& params, Respond respond, Post post) {
   auto user = ParseIdSegment(params[0]);
   if (!user) return respond(ErrorResponse(user.error()));
-  RunQuery(app, req, std::move(respond), std::move(post), [&app, id = *user]() -> Result<HttpResponse> {
+  RunUserQuery(app, req, *user, std::move(respond), std::move(post), [&app, id = *user]() -> Result<HttpResponse> {
     auto balance = BalanceQueries(app.views.Reader(BalanceProjection::kName)).Balance(id);
     if (!balance) return Fail(balance.error());
     if (!*balance) return ErrorResponse(Error{DomainErrc::kUserNotFound, {}});
@@ -54,7 +54,7 @@ void GetHistory(App& app, const HttpRequest& req, const PathParams& params, Resp
   if (!limit) return respond(ErrorResponse(limit.error()));
   auto before = DecodeCursor('h', QueryParam(req.query, "cursor"));
   if (!before) return respond(ErrorResponse(before.error()));
-  RunQuery(app, req, std::move(respond), std::move(post),
+  RunUserQuery(app, req, *user, std::move(respond), std::move(post),
            [&app, id = *user, limit = *limit, before = *before]() -> Result<HttpResponse> {
     BalanceQueries queries(app.views.Reader(BalanceProjection::kName));
     auto name = queries.UserName(id);

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -451,6 +452,43 @@ TEST_CASE("A query node fed from Kafka answers the same as the main server", "[k
 
   node_process->Signal(SIGTERM);
   CHECK(node_process->Wait() == 0);
+  server.Signal(SIGTERM);
+  CHECK(server.Wait() == 0);
+}
+
+TEST_CASE("A query node under --auth jwt asks for the same tokens as the main server", "[kafka][query-node][auth]") {
+  DevKafka kafka;
+  std::string dir = TempDir("kafka-auth");
+  std::string secret = dir + "/hs256.secret";
+  std::ofstream(secret) << "a-secret-shared-by-both-servers-0123456789\n";
+  auto args = ServeArgs(dir + "/main", kafka.brokers());
+  for (std::string flag : {"--auth", "jwt", "--jwt-hs256-secret-file", secret.c_str(), "--issue-tokens"}) args.push_back(flag);
+  Process server(args);
+  int port = StartServer(server);
+  REQUIRE(port > 0);
+  HttpClient main("127.0.0.1", port);
+  auto kim = main.Post("/api/v1/users", R"({"name":"kim"})").json();
+  auto lee = main.Post("/api/v1/users", R"({"name":"lee"})").json();
+  std::string kim_id = Id(kim["userId"]), kim_token = "Authorization: Bearer " + kim["token"].get<std::string>();
+  std::string lee_token = "Authorization: Bearer " + lee["token"].get<std::string>();
+  REQUIRE(main.Post("/api/v1/points/" + kim_id + "/charge", R"({"amount":70})", {kim_token}).status == 200);
+  auto head = WaitForRelay(main)["head"].get<std::uint64_t>();
+
+  Process node_process({EVENTMART_BIN, "project", "--data-dir", dir + "/node", "--listen", "127.0.0.1:0", "--admin-token",
+                        "secret", "--kafka-brokers", kafka.brokers(), "--auth", "jwt", "--jwt-hs256-secret-file", secret});
+  int node_port = StartServer(node_process);
+  REQUIRE(node_port > 0);
+  HttpClient node("127.0.0.1", node_port);
+  WaitForNode(node, head);
+  std::string balance = "/api/v1/points/" + kim_id;
+  CHECK(node.Get(balance).status == 401);
+  CHECK(node.Get(balance, {lee_token}).status == 403);
+  auto own = node.Get(balance, {kim_token});
+  CHECK(own.status == 200);
+  CHECK(own.json()["balance"] == 70);
+
+  node_process.Signal(SIGTERM);
+  CHECK(node_process.Wait() == 0);
   server.Signal(SIGTERM);
   CHECK(server.Wait() == 0);
 }

@@ -173,6 +173,19 @@ TEST_CASE("verify passes a sound store and finds damage done on purpose", "[cli]
     CHECK(found.find("stream account-1") != std::string::npos);
     CHECK(found.find("over the limit") != std::string::npos);
   }
+  SECTION("two users bound to one token subject") {
+    AppendBehindItsBack(dir, [](const EventStore&) {
+      return StreamAppend{"user-900001", ExpectedVersion::Any(),
+                          {EncodeEvent(UserRegistered{.user_id = 900001, .name = "a", .issuer = "iss", .subject = "sam"}, {})}};
+    });
+    REQUIRE(Run({EVENTMART_BIN, "verify", "--data-dir", dir, "--skip-read-models"}).exit_code == 0);
+    AppendBehindItsBack(dir, [](const EventStore&) {
+      return StreamAppend{"user-900002", ExpectedVersion::Any(),
+                          {EncodeEvent(UserRegistered{.user_id = 900002, .name = "b", .issuer = "iss", .subject = "sam"}, {})}};
+    });
+    auto found = VerifyFinds(dir, {"--skip-read-models"});
+    CHECK(found.find("stream user-900002: subject 'sam' of 'iss' bound to users 900001 and 900002") != std::string::npos);
+  }
   SECTION("a coupon issued beyond its quantity and twice to one user") {
     AppendBehindItsBack(dir, [](const EventStore& store) {
       auto coupon = store.ReadStream("coupon-1", 1, 1);

@@ -61,7 +61,11 @@ struct Shop {
   void RandomHistory(std::uint32_t seed, int steps) {
     std::mt19937 rng(seed);
     auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
-    for (int u = 0; u < 8; ++u) (void)Run(RegisterUser{"user " + std::to_string(u)});
+    for (int u = 0; u < 8; ++u) {
+      std::optional<Subject> subject;  // half of them signed up with a token
+      if (u % 2 == 0) subject = Subject{"https://issuer.test", "sub-" + std::to_string(u)};
+      (void)Run(RegisterUser{"user " + std::to_string(u), subject});
+    }
     for (int p = 0; p < 4; ++p) {
       (void)Run(CreateProduct{{"product " + std::to_string(p), {{"S", 1000 + p, 50}, {"M", 2000, 50}}}});
     }

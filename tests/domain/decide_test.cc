@@ -357,3 +357,56 @@ SCENARIO("Each event folds into its own stream's state and version", "[domain][a
   CHECK(StreamOf(DomainEvent(Charged(1, 0))) == "account-1");
   CHECK(StreamOf(DomainEvent(CartItemRemoved{.user_id = 4, .option_id = 1})) == "cart-4");
 }
+
+SCENARIO("A token subject signs up once", "[domain][decide][account][auth]") {
+  GIVEN("alice's subject bound to user 1") {
+    Subject alice{"https://id.example", "alice"};
+    Given given{UserRegistered{.user_id = 1, .name = "alice", .issuer = alice.issuer, .subject = alice.subject}};
+    WHEN("the same subject signs up again") {
+      auto events = given.When(RegisterUser{"alice again", alice});
+      THEN("nothing is recorded") {
+        REQUIRE(events);
+        CHECK(events->empty());
+      }
+    }
+    WHEN("the same subject of another issuer signs up") {
+      auto events = given.When(RegisterUser{"other alice", Subject{"https://other.example", "alice"}});
+      THEN("it is a new user bound to that issuer's subject") {
+        REQUIRE(events);
+        auto registered = Only<UserRegistered>(*events).at(0);
+        CHECK(registered.user_id == 2);
+        CHECK(registered.issuer == "https://other.example");
+        CHECK(registered.subject == "alice");
+      }
+    }
+    WHEN("a bound subject signs up with an empty name") {
+      THEN("the name is refused first") {
+        CHECK(CodeOf(given.When(RegisterUser{"", alice})) == DomainErrc::kInvalidRequest);
+      }
+    }
+  }
+}
+
+SCENARIO("A command with an actor is refused for another user, after its 400 and 404 checks", "[domain][decide][auth]") {
+  Subject alice{"iss", "alice"}, bob{"iss", "bob"}, nobody{"iss", "nobody"};
+  GIVEN("alice (1) and bob (2), both bound, bob with points") {
+    Given given{UserRegistered{.user_id = 1, .name = "alice", .issuer = "iss", .subject = "alice"},
+                UserRegistered{.user_id = 2, .name = "bob", .issuer = "iss", .subject = "bob"}, Charged(2, 9'999'999)};
+    THEN("alice charges herself") { CHECK(given.When(ChargePoints{.user_id = 1, .amount = 5, .actor = alice})); }
+    THEN("alice charging bob is forbidden, even where the charge itself would break a rule") {
+      CHECK(CodeOf(given.When(ChargePoints{.user_id = 2, .amount = 5, .actor = alice})) == DomainErrc::kForbidden);
+    }
+    THEN("an unbound subject acts for nobody") {
+      CHECK(CodeOf(given.When(ChargePoints{.user_id = 1, .amount = 5, .actor = nobody})) == DomainErrc::kForbidden);
+    }
+    THEN("an unknown user is not found, before ownership") {
+      CHECK(CodeOf(given.When(ChargePoints{.user_id = 9, .amount = 5, .actor = bob})) == DomainErrc::kUserNotFound);
+    }
+    THEN("a bad amount is refused before ownership") {
+      CHECK(CodeOf(given.When(ChargePoints{.user_id = 1, .amount = 0, .actor = bob})) == DomainErrc::kInvalidAmount);
+    }
+    THEN("without an actor (--auth none) v1's rules stand") {
+      CHECK(given.When(ChargePoints{.user_id = 2, .amount = 1}));
+    }
+  }
+}

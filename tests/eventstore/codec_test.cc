@@ -55,6 +55,11 @@ TEST_CASE("Bytes written by schema v1 still decode", "[eventstore][codec][compat
   auto user = DecodeEvent("user.UserRegistered", 1, Unhex("0109000000000000000300000000000000" "6b696d"));
   REQUIRE(user);
   CHECK(std::get<UserRegistered>(*user).name == "kim");
+  CHECK(std::get<UserRegistered>(*user).subject.empty());  // v2's identity: absent, so none
+  // v2 (a user bound to a token subject) appends issuer and subject.
+  auto bound = EncodeEvent(UserRegistered{.user_id = 9, .name = "kim", .issuer = "i", .subject = "s"}, {});
+  CHECK(bound.schema_version == 2);
+  CHECK(Hex(bound.body) == "0109000000000000000300000000000000" "6b696d" "0100000000000000" "69" "0100000000000000" "73");
 }
 
 TEST_CASE("Corrupt or unknown bodies are errors, not crashes", "[eventstore][codec]") {
@@ -71,7 +76,7 @@ TEST_CASE("Corrupt or unknown bodies are errors, not crashes", "[eventstore][cod
   }
   SECTION("every truncation") {
     for (std::size_t n = 0; n < record.body.size(); ++n) {
-      auto r = DecodeEvent(record.type, 1, std::string_view(record.body).substr(0, n));
+      auto r = DecodeEvent(record.type, record.schema_version, std::string_view(record.body).substr(0, n));
       REQUIRE_FALSE(r);
       CHECK(r.error().code == StoreErrc::kCorruption);
     }
@@ -86,7 +91,7 @@ TEST_CASE("Corrupt or unknown bodies are errors, not crashes", "[eventstore][cod
     CHECK(r.error().code == StoreErrc::kCorruption);
   }
   SECTION("trailing garbage") {
-    auto r = DecodeEvent(record.type, 1, record.body + "xx");
+    auto r = DecodeEvent(record.type, record.schema_version, record.body + "xx");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == StoreErrc::kCorruption);
   }
