@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,7 +76,14 @@ TEST_CASE("A store written before the seeds' rules verifies and serves with its 
     int port = StartServer(server);
     REQUIRE(port > 0);
     HttpClient c("127.0.0.1", port);
-    REQUIRE(c.Get("/readyz").status == 200);
+    // It listens at once and is ready once its state and read models are
+    // loaded (these were rebuilt, being in an older format): as a load
+    // balancer would, wait for /readyz.
+    int ready = 0;
+    for (int i = 0; i < 200 && (ready = c.Get("/readyz").status) != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(ready == 200);
 
     // Coupons show the rules' defaults: no window, not paused, every product.
     auto coupon = c.Get("/api/v1/coupons/1");

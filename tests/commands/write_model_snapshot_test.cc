@@ -280,8 +280,10 @@ TEST_CASE("Given the snapshotter took a snapshot, a restart starts from it and d
     shop.RandomHistory(12, 100);  // a tail after the snapshot
   }
   Shop restarted(log, &files);
-  CHECK(restarted.processor->counts().users == 16);
   Aggregates whole = FoldAll(*log);
+  // 8 users, then 4 more: the second history's token users were bound already.
+  CHECK(restarted.processor->counts().users == 12);
+  CHECK(whole.Counts().users == 12);
   CHECK(restarted.processor->counts().orders == whole.Counts().orders);
   std::filesystem::remove_all(dir);
 }
