@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <map>
 #include <mutex>
@@ -19,6 +21,29 @@ using namespace eventmart::testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+// SIGSTOP takes effect thread by thread: until every thread of `pid` shows
+// state T, one may still be finishing a request it had (and commit it while
+// it legitimately leads). True once the whole process is stopped.
+bool WaitStopped(int pid) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    bool all = true, any = false;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      auto close = line.rfind(')');
+      if (close == std::string::npos || close + 2 >= line.size()) continue;
+      any = true;
+      all = all && line[close + 2] == 'T';
+    }
+    if (any && all) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
 
 std::int64_t BalanceOn(DevCluster& cluster, int id, std::int64_t user, std::int64_t min_position) {
   HttpClient c("127.0.0.1", PortOf(cluster.node(id).url));
@@ -238,6 +263,7 @@ TEST_CASE("A leader paused past its lease acknowledges nothing afterwards and le
 
   // Given the leader paused with SIGSTOP, and charges sent to it meanwhile
   REQUIRE(kill(cluster.node(leader).pid, SIGSTOP) == 0);
+  REQUIRE(WaitStopped(cluster.node(leader).pid));
   std::vector<std::future<Response>> sent;
   for (int i = 0; i < 3; ++i) {
     sent.push_back(std::async(std::launch::async, [&, i] {
