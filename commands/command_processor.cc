@@ -209,8 +209,16 @@ void CommandProcessor::Process(Pending& item) {
   Commit(item, Decide(model_, item.command, context));
 }
 
+void CommandProcessor::WaitForAnswers() {
+  std::unique_lock lock(answered_mu_);
+  answered_cv_.wait(lock, [&] { return appends_answered_ >= appends_sent_; });
+}
+
 Result<void> CommandProcessor::RestoreOrder(OrderId id) {
   if (id <= 0 || id > model_.last_ids().order || model_.FindOrder(id) != nullptr) return {};
+  // The order left memory when it closed; the event that closed it may not
+  // be durable yet, and the stream must be read with it.
+  WaitForAnswers();
   auto recorded = store_.ReadStream(StreamName(OrderStream::kCategory, id), 1, ~std::size_t{0});
   if (!recorded) return Fail(recorded.error());
   if (recorded->empty()) return {};
@@ -308,8 +316,14 @@ void CommandProcessor::Commit(Pending& item, Result<Events> decided) {
   }
   // Even a rejection goes through the committer, as an empty append: its
   // answer may rest on state that is not durable yet, so it waits its turn.
+  ++appends_sent_;
   store_.AppendAsync(std::move(request), [this, key = std::move(key), reply = std::move(reply),
                                           done = std::move(item.done)](Result<AppendResult> r) mutable {
+    {
+      std::lock_guard lock(answered_mu_);
+      ++appends_answered_;
+    }
+    answered_cv_.notify_all();
     if (!key.empty()) {
       std::lock_guard lock(keys_mu_);
       keys_in_flight_.erase(key);
