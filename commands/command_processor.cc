@@ -210,8 +210,10 @@ void CommandProcessor::Process(Pending& item) {
 }
 
 void CommandProcessor::WaitForAnswers() {
-  std::unique_lock lock(answered_mu_);
-  answered_cv_.wait(lock, [&] { return appends_answered_ >= appends_sent_; });
+  for (auto seen = appends_answered_.load(std::memory_order_acquire); seen < appends_sent_;
+       seen = appends_answered_.load(std::memory_order_acquire)) {
+    appends_answered_.wait(seen, std::memory_order_acquire);
+  }
 }
 
 Result<void> CommandProcessor::RestoreOrder(OrderId id) {
@@ -319,11 +321,9 @@ void CommandProcessor::Commit(Pending& item, Result<Events> decided) {
   ++appends_sent_;
   store_.AppendAsync(std::move(request), [this, key = std::move(key), reply = std::move(reply),
                                           done = std::move(item.done)](Result<AppendResult> r) mutable {
-    {
-      std::lock_guard lock(answered_mu_);
-      ++appends_answered_;
-    }
-    answered_cv_.notify_all();
+    // An atomic, not a lock, on the committer's path: only the rare read-back waits.
+    appends_answered_.fetch_add(1, std::memory_order_release);
+    appends_answered_.notify_all();
     if (!key.empty()) {
       std::lock_guard lock(keys_mu_);
       keys_in_flight_.erase(key);

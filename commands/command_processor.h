@@ -155,9 +155,7 @@ class CommandProcessor {
   // order is read back from its stream only once every earlier append is
   // answered: its closing event may still be on its way to the disk.
   std::uint64_t appends_sent_ = 0;  // decider thread only
-  std::mutex answered_mu_;
-  std::condition_variable answered_cv_;
-  std::uint64_t appends_answered_ = 0;
+  std::atomic<std::uint64_t> appends_answered_{0};
   void WaitForAnswers();
 
   mutable std::mutex counts_mu_;
