@@ -83,6 +83,7 @@ class Snapshotter {
   SnapshotStatus Status() const;
 
  private:
+  static void YieldToOthers();
   void Run();
   bool Due() const;
 

@@ -1,11 +1,41 @@
 #include "projections/best_seller_projection.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "eventstore/envelope.h"
 #include "projections/keys.h"
 
 namespace eventmart {
+namespace {
+
+constexpr std::size_t kSaleKeySize = 1 + 3 * 8;
+constexpr std::size_t kSaleValueSize = 3 * 8;
+
+// Visits the stored sales paid in (after_ms, up_to_ms], in time order.
+template <class Visit>
+Result<void> ScanPaid(const ReadModelReader& sales, TimeMs after_ms, TimeMs up_to_ms, Visit visit) {
+  return sales.ScanOnce("s", keys::Tagged('s', std::max<TimeMs>(after_ms + 1, 0)),
+                        [&](std::string_view key, std::string_view value) -> Result<bool> {
+                          auto sale = DecodeSale(sales, key, value);
+                          if (!sale) return Fail(sale.error());
+                          if (sale->paid_at_ms > up_to_ms) return false;
+                          visit(*sale);
+                          return true;
+                        });
+}
+
+}  // namespace
+
+Result<Sale> DecodeSale(const ReadModelReader& reader, std::string_view key, std::string_view value) {
+  if (key.size() != kSaleKeySize || value.size() != kSaleValueSize) {
+    return CorruptRecord(reader.prefix(), key, "sale line");
+  }
+  return Sale{.paid_at_ms = keys::IdAt(key, 1),
+              .product = keys::IdAt(value, 0),
+              .quantity = keys::IdAt(value, 8),
+              .position = static_cast<GlobalPosition>(keys::IdAt(value, 16))};
+}
 
 void SalesRanking::Window::Change(ProductId product, Quantity delta) {
   Quantity& total = totals[product];
@@ -18,83 +48,78 @@ void SalesRanking::Window::Change(ProductId product, Quantity delta) {
   }
 }
 
-void SalesRanking::Add(TimeMs paid_at_ms, ProductId product, Quantity quantity) {
+void SalesRanking::AddDurable(const std::vector<Sale>& sales) {
   std::lock_guard lock(mu_);
-  sales_.push_back({paid_at_ms, product, quantity});
   for (auto& window : windows_) {
-    if (window.active) window.Change(product, quantity);
-  }
-  ExpireAll(paid_at_ms);  // a sale's time is close enough to now to age the others
-}
-
-// Ages the windows in use to now_ms, and forgets sales older than the longest window.
-void SalesRanking::ExpireAll(TimeMs now_ms) {
-  for (int d = 1; d <= kMaxRankingDays; ++d) {
-    if (windows_[d - 1].active) Expire(windows_[d - 1], now_ms - d * kDayMs);
-  }
-  while (!sales_.empty() && sales_.front().at_ms <= now_ms - kMaxRankingDays * kDayMs) {
-    sales_.pop_front();
-    ++dropped_;
-  }
-}
-
-// Builds a window from the kept sales newer than from_ms.
-void SalesRanking::Activate(Window& window, TimeMs from_ms) {
-  window = Window{};
-  window.active = true;
-  window.next = dropped_;
-  for (const Sale& sale : sales_) {
-    if (sale.at_ms <= from_ms) {
-      ++window.next;
-      continue;
+    if (!window.active) continue;
+    // Compared with what the window had before this batch: the lines of one
+    // order share their event's position.
+    GlobalPosition through = window.through;
+    for (const Sale& sale : sales) {
+      if (sale.position <= through) continue;  // read from the store when the window was built
+      if (sale.paid_at_ms > window.from_ms) window.Change(sale.product, sale.quantity);
+      window.through = std::max(window.through, sale.position);
     }
+  }
+}
+
+// Builds a window from the stored sales paid after from_ms.
+Result<void> SalesRanking::Activate(const ReadModelReader& sales, Window& window, TimeMs from_ms) {
+  window = Window{};
+  auto scanned = ScanPaid(sales, from_ms, std::numeric_limits<TimeMs>::max(), [&](const Sale& sale) {
     window.Change(sale.product, sale.quantity);
-  }
+    window.through = std::max(window.through, sale.position);
+  });
+  if (!scanned) return scanned;
+  window.active = true;
+  window.from_ms = from_ms;
+  return {};
 }
 
-void SalesRanking::Clear() {
-  std::lock_guard lock(mu_);
-  sales_.clear();
-  dropped_ = 0;
-  windows_ = {};
+// Takes out of `window` the sales paid in (its from_ms, from_ms] that it counted.
+Result<void> SalesRanking::Expire(const ReadModelReader& sales, Window& window, TimeMs from_ms) {
+  if (from_ms <= window.from_ms) return {};
+  auto scanned = ScanPaid(sales, window.from_ms, from_ms, [&](const Sale& sale) {
+    if (sale.position <= window.through) window.Change(sale.product, -sale.quantity);
+  });
+  if (!scanned) return scanned;
+  window.from_ms = from_ms;
+  return {};
 }
 
-// Takes out of `window` every sale paid at or before from_ms.
-void SalesRanking::Expire(Window& window, TimeMs from_ms) {
-  window.next = std::max(window.next, dropped_);
-  while (window.next < dropped_ + sales_.size()) {
-    const Sale& sale = sales_[window.next - dropped_];
-    if (sale.at_ms > from_ms) break;
-    window.Change(sale.product, -sale.quantity);
-    ++window.next;
-  }
-}
-
-std::vector<RankedProduct> SalesRanking::Top(TimeMs now_ms, int days, std::size_t limit) {
+Result<std::vector<RankedProduct>> SalesRanking::Top(const ReadModelReader& sales, TimeMs now_ms, int days,
+                                                     std::size_t limit) {
   std::lock_guard lock(mu_);
   days = std::clamp(days, 1, kMaxRankingDays);
-  ExpireAll(now_ms);
   Window& window = windows_[days - 1];
-  if (!window.active) Activate(window, now_ms - days * kDayMs);
+  TimeMs from_ms = now_ms - days * kDayMs;
+  // A window never moves back in time: one asked for earlier than it is
+  // (the clock stepped back) is built again.
+  auto ready = window.active && from_ms >= window.from_ms ? Expire(sales, window, from_ms)
+                                                          : Activate(sales, window, from_ms);
+  if (!ready) {
+    window = Window{};  // half aged: built again at the next query
+    return Fail(ready.error());
+  }
   std::vector<RankedProduct> top;
   for (auto it = window.ranked.begin(); it != window.ranked.end() && top.size() < limit; ++it) top.push_back(*it);
   return top;
 }
 
-void SalesRanking::Swap(SalesRanking& other) {
-  std::scoped_lock lock(mu_, other.mu_);
-  std::swap(sales_, other.sales_);
-  std::swap(dropped_, other.dropped_);
-  std::swap(windows_, other.windows_);
+std::size_t SalesRanking::totals() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& window : windows_) n += window.totals.size();
+  return n;
 }
 
-void BestSellerProjection::TakeOver(Projection& old) {
-  auto& previous = static_cast<BestSellerProjection&>(old);
-  previous.ranking_->Swap(*ranking_);  // queries hold the old ranking object: give it our contents
-  ranking_ = previous.ranking_;
+void SalesRanking::Clear() {
+  std::lock_guard lock(mu_);
+  windows_ = {};
 }
 
-Result<void> BestSellerProjection::Apply(const RecordedEventView&, const DomainEvent& event, ReadModelWriter& out) {
+Result<void> BestSellerProjection::Apply(const RecordedEventView& view, const DomainEvent& event,
+                                         ReadModelWriter& out) {
   const auto* paid = std::get_if<OrderPaid>(&event);
   if (paid == nullptr) return {};
   for (const auto& line : paid->lines) {
@@ -104,23 +129,33 @@ Result<void> BestSellerProjection::Apply(const RecordedEventView&, const DomainE
     std::string value;
     PutFixed64BE(&value, static_cast<std::uint64_t>(line.product_id));
     PutFixed64BE(&value, static_cast<std::uint64_t>(line.quantity));
+    PutFixed64BE(&value, view.position);
     out.Put(key, value);
-    ranking_->Add(paid->paid_at_ms, line.product_id, line.quantity);
+    pending_.push_back({paid->paid_at_ms, line.product_id, line.quantity, view.position});
   }
   return {};
 }
 
+void BestSellerProjection::Committed() {
+  ranking_->AddDurable(pending_);
+  pending_.clear();
+}
+
 Result<void> BestSellerProjection::Load(const ReadModelReader& reader) {
   ranking_->Clear();
-  TimeMs from = loaded_at_ms_ - kMaxRankingDays * kDayMs;
-  return reader.Scan("s", keys::Tagged('s', std::max<TimeMs>(from, 0)), /*reverse=*/false,
-                     [&](std::string_view key, std::string_view value) -> Result<bool> {
-                       if (key.size() != 25 || value.size() != 16) {
-                         return CorruptRecord(reader.prefix(), key, "sale line");
-                       }
-                       ranking_->Add(keys::IdAt(key, 1), keys::IdAt(value, 0), keys::IdAt(value, 8));
-                       return true;
-                     });
+  pending_.clear();
+  // Built now, on the projector's thread, so the first query need not.
+  auto top = ranking_->Top(reader, loaded_at_ms_, kDefaultDays, 0);
+  if (!top) return Fail(top.error());
+  return {};
+}
+
+void BestSellerProjection::TakeOver(Projection& old) {
+  // Queries hold the old ranking object: keep it, and let its windows be
+  // built again from the rebuilt copy's sales.
+  auto& previous = static_cast<BestSellerProjection&>(old);
+  ranking_ = previous.ranking_;
+  ranking_->Clear();
 }
 
 }  // namespace eventmart

@@ -1,18 +1,19 @@
 // projections/best_seller_projection.h
 // Products ranked by quantity in orders paid within a rolling window
-// (1 to 30 days, to now), for GET /api/v1/products/best. Answered from
-// memory: SalesRanking keeps, for each window length, running totals per
-// product in rank order, and drops sales from a window as they age out of
-// it, so a query costs O(limit), whatever the number of products. A window
-// length is kept up to date from its first query on (built then from the
-// sales of the last 30 days), so sales pay only for the windows in use.
-// Every sale line is also stored (under "bestsellers/s<paidAt BE8>
-// <orderId BE8><optionId BE8>" -> productId BE8, quantity BE8), so a restart
-// reloads the last 30 days instead of replaying the log.
+// (1 to 30 days, to now), for GET /api/v1/products/best.
+//
+// Every sale line is stored, under "bestsellers/s<paidAt BE8><orderId BE8>
+// <optionId BE8>" -> productId BE8, quantity BE8, log position BE8. Memory
+// holds only, for each window length in use, a running total per product in
+// rank order: bounded by the catalog, not by the sales, so a query costs
+// O(limit) and a shop's busiest month costs no more memory than a quiet one.
+// A window is built from the stored sales the first time it is asked for;
+// as time passes, the sales that age out of it are read back from the
+// store and taken out. New sales come in once their batch is durable
+// (Committed), so what is read back is exactly what was taken in.
 #pragma once
 
 #include <array>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -31,23 +32,30 @@ struct RankedProduct {
   Quantity sold = 0;
 };
 
+// One line of a paid order, as stored.
+struct Sale {
+  TimeMs paid_at_ms = 0;
+  ProductId product = 0;
+  Quantity quantity = 0;
+  GlobalPosition position = 0;  // of its OrderPaid event
+};
+
 // Thread-safe.
 class SalesRanking {
  public:
-  void Add(TimeMs paid_at_ms, ProductId product, Quantity quantity);
-  // The top `limit` products by quantity sold in (now - days, now],
-  // ties by lower product id.
-  std::vector<RankedProduct> Top(TimeMs now_ms, int days, std::size_t limit);
+  // Sales whose batch is durable in `sales`' store, in log order.
+  void AddDurable(const std::vector<Sale>& sales);
+  // The top `limit` products by quantity sold in (now - days, now], ties by
+  // lower product id; `sales` is the projection's reader, from which a
+  // window is built and aged. kIoError or kCorruption from reading it.
+  [[nodiscard]] Result<std::vector<RankedProduct>> Top(const ReadModelReader& sales, TimeMs now_ms, int days,
+                                                       std::size_t limit);
+  // Products with a total in memory, over every window in use (for tests
+  // and metrics: what memory holds).
+  std::size_t totals() const;
   void Clear();
-  // Exchanges contents, so that whoever holds `other` sees ours.
-  void Swap(SalesRanking& other);
 
  private:
-  struct Sale {
-    TimeMs at_ms;
-    ProductId product;
-    Quantity quantity;
-  };
   // Best first: more sold, then the lower product id.
   struct Better {
     bool operator()(const RankedProduct& a, const RankedProduct& b) const {
@@ -55,38 +63,47 @@ class SalesRanking {
     }
   };
   struct Window {
-    bool active = false;   // kept up to date only once somebody asked for it
-    std::size_t next = 0;  // absolute index of the oldest sale still counted
+    bool active = false;  // kept up to date only once somebody asked for it
+    TimeMs from_ms = 0;   // counts the sales paid after this
+    // Every stored sale at or below this position is accounted for: counted
+    // if paid after from_ms. Sales above it come in through AddDurable.
+    GlobalPosition through = 0;
     std::unordered_map<ProductId, Quantity> totals;
     std::set<RankedProduct, Better> ranked;  // the same totals, in rank order
 
     void Change(ProductId product, Quantity delta);
   };
-  void Expire(Window& window, TimeMs from_ms);
-  void ExpireAll(TimeMs now_ms);
-  void Activate(Window& window, TimeMs from_ms);
+  Result<void> Activate(const ReadModelReader& sales, Window& window, TimeMs from_ms);
+  Result<void> Expire(const ReadModelReader& sales, Window& window, TimeMs from_ms);
 
-  std::mutex mu_;
-  std::deque<Sale> sales_;  // in the order they were paid
-  std::size_t dropped_ = 0;  // absolute index of sales_.front()
+  mutable std::mutex mu_;
   std::array<Window, kMaxRankingDays> windows_;  // windows_[d-1]: the last d days
 };
 
 class BestSellerProjection final : public Projection {
  public:
   static constexpr std::string_view kName = "bestsellers";
+  // The window queries ask for unless they say otherwise: built at Load.
+  static constexpr int kDefaultDays = 3;
   BestSellerProjection(std::shared_ptr<SalesRanking> ranking, TimeMs now_ms)
       : ranking_(std::move(ranking)), loaded_at_ms_(now_ms) {}
 
   std::string_view name() const override { return kName; }
+  // 2: a sale line carries its log position.
+  std::uint32_t format_version() const override { return 2; }
   Result<void> Apply(const RecordedEventView& view, const DomainEvent& event, ReadModelWriter& out) override;
   bool Wants(std::string_view type) const override { return IsOneOf<OrderPaid>(type); }
   Result<void> Load(const ReadModelReader& reader) override;
+  void Committed() override;
   void TakeOver(Projection& old) override;
 
  private:
   std::shared_ptr<SalesRanking> ranking_;
   TimeMs loaded_at_ms_;
+  std::vector<Sale> pending_;  // applied, not yet known to be durable
 };
+
+// A stored sale line, or kCorruption naming the key.
+[[nodiscard]] Result<Sale> DecodeSale(const ReadModelReader& reader, std::string_view key, std::string_view value);
 
 }  // namespace eventmart

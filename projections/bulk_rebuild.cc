@@ -265,6 +265,9 @@ Result<GlobalPosition> BulkRebuild(const EventStore& log, ReadModelStore& views,
     }
   }
   if (auto ingested = views.Ingest(files); !ingested) return Fail(ingested.error());
+  for (auto& fold : folds) {
+    for (auto& projection : fold.projections) projection->Committed();
+  }
   return head;
 }
 

@@ -41,6 +41,13 @@ class Projection {
   // they stored, before the projector resumes them.
   virtual Result<void> Load(const ReadModelReader&) { return {}; }
 
+  // The batch holding what Apply wrote since the last call is durable in
+  // the store (called by whoever wrote it, after the write succeeded).
+  // State kept in memory beside the read model takes in new events here,
+  // not in Apply, when it must later find in the store exactly what it
+  // took in (the best sellers read back the sales that age out).
+  virtual void Committed() {}
+
   // A rebuilt copy is about to replace `old` (same name): take over what
   // others hold of it (the best sellers' ranking, which queries share).
   virtual void TakeOver(Projection& /*old*/) {}

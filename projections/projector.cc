@@ -200,6 +200,7 @@ Result<std::size_t> Projector::Step(std::size_t max_events, GlobalPosition up_to
   }
   auto written = views_.Write(batch);
   if (!written) return Fail(written.error());
+  for (auto& projection : projections_) projection->Committed();
   PublishStatuses();  // before the position moves: whoever it wakes sees these
   position_.store(HealthyPosition(last), std::memory_order_release);
   Notify(/*check_deadlines=*/false);
@@ -347,6 +348,7 @@ Result<std::size_t> Projector::AdvanceShadows(std::size_t max_events) {
       });
   if (!scanned) return Fail(scanned.error());
   if (auto written = views_.Write(batch); !written) return Fail(written.error());
+  for (auto& shadow : shadows_) shadow.instance->Committed();
   shadow_position_ = last;
   for (auto it = shadows_.begin(); it != shadows_.end();) {
     if (!it->failure) {

@@ -165,12 +165,23 @@ Result<std::optional<std::string>> ReadModelReader::Get(std::string_view key) co
 
 Result<void> ReadModelReader::Scan(std::string_view prefix, std::string_view start, bool reverse,
                                    const Visitor& visit) const {
+  return ScanWith(rocksdb::ReadOptions(), prefix, start, reverse, visit);
+}
+
+Result<void> ReadModelReader::ScanOnce(std::string_view prefix, std::string_view start, const Visitor& visit) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  return ScanWith(options, prefix, start, /*reverse=*/false, visit);
+}
+
+Result<void> ReadModelReader::ScanWith(const rocksdb::ReadOptions& options, std::string_view prefix,
+                                       std::string_view start, bool reverse, const Visitor& visit) const {
   if (failed_) return Fail(*failed_);
   std::string full_prefix = prefix_;
   full_prefix.append(prefix);
   std::string from = prefix_;
   from.append(start);
-  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(options));
   if (reverse) {
     it->SeekForPrev(from);
   } else {
@@ -230,6 +241,9 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   options.keep_log_file_num = 5;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
+  // As in the event store (rocks_options.cc): memory bounded by the cache.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(options, dir, &db);

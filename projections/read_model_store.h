@@ -27,6 +27,7 @@
 #include "projections/read_model_errors.h"
 
 namespace rocksdb {
+struct ReadOptions;
 class DB;
 class Env;
 class WriteBatch;
@@ -113,11 +114,18 @@ class ReadModelReader {
   // kIoError when the iterator stops on a failed read (its status).
   [[nodiscard]] Result<void> Scan(std::string_view prefix, std::string_view start, bool reverse,
                                   const Visitor& visit) const;
+  // A forward Scan that leaves the block cache as it was: for reading a
+  // large range once (a load at start), which would otherwise push out what
+  // queries keep reading and grow the process by the cache's size.
+  [[nodiscard]] Result<void> ScanOnce(std::string_view prefix, std::string_view start, const Visitor& visit) const;
 
   // The projection's prefix ("balances/"), for error details.
   const std::string& prefix() const { return prefix_; }
 
  private:
+  Result<void> ScanWith(const rocksdb::ReadOptions& options, std::string_view prefix, std::string_view start,
+                        bool reverse, const Visitor& visit) const;
+
   const ReadModelStore& store_;
   std::string prefix_;
   std::optional<Error> failed_;

@@ -132,16 +132,18 @@ void BestSellersRoute(App& app, const HttpRequest& req, const PathParams&, Respo
   if (!limit) return respond(ErrorResponse(limit.error()));
   RunQuery(app, req, std::move(respond), std::move(post), [&app, days = *days, limit = *limit]() -> Result<HttpResponse> {
     TimeMs now = app.clock.NowMs();
-    auto top = app.ranking.Top(now, static_cast<int>(days), static_cast<std::size_t>(limit));
+    auto top = app.ranking.Top(app.views.Reader(BestSellerProjection::kName), now, static_cast<int>(days),
+                               static_cast<std::size_t>(limit));
+    if (!top) return Fail(top.error());
     CatalogQueries catalog(app.views.Reader(CatalogProjection::kName));
     Json items = Json::array();
-    for (std::size_t i = 0; i < top.size(); ++i) {
-      auto name = catalog.ProductName(top[i].product_id);
+    for (std::size_t i = 0; i < top->size(); ++i) {
+      auto name = catalog.ProductName((*top)[i].product_id);
       if (!name) return Fail(name.error());
       items.push_back({{"rank", i + 1},
-                       {"productId", top[i].product_id},
+                       {"productId", (*top)[i].product_id},
                        {"name", name->value_or("")},
-                       {"soldQuantity", top[i].sold}});
+                       {"soldQuantity", (*top)[i].sold}});
     }
     return JsonResponse(200, {{"items", std::move(items)},
                               {"from", FormatTime(now - days * kDayMs)},

@@ -7,7 +7,10 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <optional>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "commands/command_errors.h"
 #include "commands/command_processor.h"
@@ -341,4 +344,44 @@ TEST_CASE("Commands sent while the state loads wait for it and are then decided"
   auto info = loaded.get_future().get();
   REQUIRE(info);
   CHECK(processor.ready());
+}
+
+namespace {
+
+// The nice value of this process's thread named `name`, or nullopt if none is.
+std::optional<int> NiceOfThread(std::string_view name) {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread_name;
+    std::getline(comm, thread_name);
+    if (thread_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    // Fields after the name in parentheses; nice is the 19th field overall.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) return std::stoi(field);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("The snapshotter's thread yields the CPU to the decider: it runs at the lowest priority", "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  auto dir = TempDir("nice");
+  SnapshotFiles files(dir.string());
+  ManualClock clock(1'700'000'000'000);
+  Snapshotter snapshotter(*log, files, clock, {.poll = std::chrono::milliseconds(10)});
+  snapshotter.Start();
+  std::optional<int> nice;
+  for (int i = 0; i < 200 && nice != 19; ++i) {  // the thread lowers itself as it starts
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    nice = NiceOfThread("em-snapshot");
+  }
+  CHECK(nice == 19);
+  snapshotter.Stop();
+  std::filesystem::remove_all(dir);
 }

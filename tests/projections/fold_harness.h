@@ -39,6 +39,15 @@ class FoldHarness {
   // last call; each event occurs one second after the one before). Fails
   // with the first error a fold returns; then nothing of the batch is written.
   [[nodiscard]] Result<void> Fold(std::initializer_list<DomainEvent> events) {
+    auto written = FoldUnannounced(events);
+    if (written) AnnounceCommitted();
+    return written;
+  }
+
+  // Fold() in two steps, as the projector takes them: the batch is written,
+  // and only then are the projections told it is durable (Committed). A
+  // test runs a query in between.
+  [[nodiscard]] Result<void> FoldUnannounced(std::initializer_list<DomainEvent> events) {
     PendingChanges batch;
     std::vector<ReadModelWriter> writers;
     for (auto* p : projections_) writers.emplace_back(batch, views_->db(), views_->SlotOf(p->name()));
@@ -53,6 +62,9 @@ class FoldHarness {
       }
     }
     return views_->Write(batch);
+  }
+  void AnnounceCommitted() {
+    for (auto* p : projections_) p->Committed();
   }
 
   // When an event at `position` occurred.
