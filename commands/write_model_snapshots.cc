@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -144,8 +145,13 @@ bool Snapshotter::Due() const {
   GlobalPosition end = log_.LastPosition();
   std::lock_guard lock(mu_);
   if (end <= status_.position) return false;
-  if (end - status_.position >= policy_.every_events) return true;
-  return clock_.NowMs() - status_.written_at_ms >= policy_.every.count();
+  std::uint64_t appended = end - status_.position;
+  if (appended >= policy_.every_events) return true;
+  // A quiet shop: rewriting the whole state for a handful of events would
+  // cost more than folding them at the next start, and holds a second copy
+  // of the state in memory while it runs.
+  return appended >= std::max<std::uint64_t>(1, policy_.every_events / 100) &&
+         clock_.NowMs() - status_.written_at_ms >= policy_.every.count();
 }
 
 void Snapshotter::Run() {

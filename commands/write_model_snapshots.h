@@ -47,7 +47,7 @@ struct LoadedModel {
 struct SnapshotPolicy {
   // A snapshot once this many events were appended since the last one...
   std::uint64_t every_events = 1'000'000;
-  // ...or this long after it, if anything was appended at all.
+  // ...or this long after it, if at least 1% of every_events were.
   std::chrono::milliseconds every{std::chrono::minutes(10)};
   // How often the thread looks at the log's end.
   std::chrono::milliseconds poll{std::chrono::seconds(1)};

@@ -359,4 +359,6 @@ const std::string& RocksEventStore::dir() const { return impl_->dir(); }
 const StoreMetrics& RocksEventStore::metrics() const { return impl_->metrics(); }
 rocksdb::DB* RocksEventStore::db() const { return impl_->db(); }
 
+RocksMemory RocksEventStore::MemoryUsage() const { return impl_->MemoryUsage(); }
+
 }  // namespace eventmart

@@ -23,6 +23,7 @@
 
 #include "eventstore/event_store.h"
 #include "eventstore/histogram.h"
+#include "eventstore/rocks_memory.h"
 
 namespace rocksdb {
 class DB;
@@ -108,6 +109,8 @@ class RocksEventStore final : public EventStore {
   const StoreMetrics& metrics() const;
   const std::string& dir() const;
   rocksdb::DB* db() const;  // for checkpoints (backup)
+  // What the log's database holds in memory (for /metrics).
+  RocksMemory MemoryUsage() const;
 
   class Impl;
 

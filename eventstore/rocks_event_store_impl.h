@@ -93,6 +93,7 @@ class RocksEventStore::Impl {
 
   const std::string& dir() const { return dir_; }
   rocksdb::DB* db() const { return db_.get(); }
+  RocksMemory MemoryUsage() const { return MemoryOf(*db_, log()); }
   bool reader() const { return reader_; }
   const StoreMetrics& metrics() const { return metrics_; }
 

@@ -207,6 +207,8 @@ ReadModelStore::ReadModelStore(std::unique_ptr<rocksdb::DB> db, std::string seco
                                std::unique_ptr<rocksdb::Env> env)
     : env_(std::move(env)), db_(std::move(db)), secondary_dir_(std::move(secondary_dir)) {}
 
+RocksMemory ReadModelStore::MemoryUsage() const { return MemoryOf(*db_, db_->DefaultColumnFamily()); }
+
 ReadModelStore::~ReadModelStore() {
   db_.reset();
   if (!secondary_dir_.empty()) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "domain/result.h"
+#include "eventstore/rocks_memory.h"
 #include "projections/read_model_errors.h"
 
 namespace rocksdb {
@@ -175,6 +176,8 @@ class ReadModelStore {
   // Reads of a projection's live copy. A rebuild builds a shadow copy under
   // another prefix and then switches this projection's slot to it.
   // A reader that fails every read if the projection's slot cannot be read.
+  // What the read-model database holds in memory (for /metrics).
+  RocksMemory MemoryUsage() const;
   ReadModelReader Reader(std::string_view projection) const;
   // The projection's live prefix; the default ("name/") if its slot record
   // cannot be read (Reader() reports that failure instead).

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--snapshot-every-events", serve.snapshot_every_events,
                         "Write a write-model snapshot after this many events...")
       ->capture_default_str()->check(CLI::Range(std::uint64_t{1000}, UINT64_MAX));
-  serve_cmd->add_option("--snapshot-every", snapshot_every, "...or after this long, if anything was appended")
+  serve_cmd->add_option("--snapshot-every", snapshot_every, "...or after this long, if at least 1% of that many were")
       ->capture_default_str()->check(DurationCheck());
   serve_cmd->add_option("--idempotency-retention", retention,
                         "How long an Idempotency-Key's first response is kept (at least 1m)")

@@ -2,7 +2,9 @@
 #include "api/app.h"
 #include "api/json_io.h"
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 namespace eventmart {
 namespace {
@@ -36,6 +38,25 @@ void RenderDiskMetrics(App& app, std::string* out) {
   AppendMetric(out, "eventmart_filesystem_avail_bytes", "gauge",
                "Bytes an unprivileged writer may still use on the filesystem that holds the event log.",
                static_cast<double>(space.available));
+}
+
+// Resident memory: the process's, and what each RocksDB database holds.
+void RenderMemoryMetrics(App& app, std::string* out) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (!line.starts_with("VmRSS:")) continue;
+    AppendMetric(out, "eventmart_resident_memory_bytes", "gauge", "Resident memory of this process (VmRSS).",
+                 std::strtod(line.c_str() + 6, nullptr) * 1024.0);
+  }
+  *out += "# HELP eventmart_rocksdb_memory_bytes Memory RocksDB holds, by store and kind (block_cache is bounded by "
+          "its size).\n# TYPE eventmart_rocksdb_memory_bytes gauge\n";
+  for (auto [store, memory] : {std::pair{"events", app.log.MemoryUsage()}, {"views", app.views.MemoryUsage()}}) {
+    for (auto [kind, bytes] : {std::pair{"block_cache", memory.block_cache}, {"table_readers", memory.table_readers},
+                               {"memtables", memory.memtables}}) {
+      *out += std::string("eventmart_rocksdb_memory_bytes{store=\"") + store + "\",kind=\"" + kind + "\"} " +
+              std::to_string(bytes) + "\n";
+    }
+  }
 }
 
 // The decider's state: whether it is loaded, its size, its newest snapshot.
@@ -102,6 +123,7 @@ void MetricsRoute(App& app, const HttpRequest&, const PathParams&, Respond respo
   AppendMetric(&out, "eventmart_command_queue_depth", "gauge", "Commands waiting for the decider.",
                app.commands ? static_cast<double>(app.commands->queue_depth()) : 0.0);
   RenderWriteModelMetrics(app, &out);
+  RenderMemoryMetrics(app, &out);
   RenderDiskMetrics(app, &out);
   RenderRateLimitMetrics(app, &out);
   RenderKafkaMetrics(app, &out);

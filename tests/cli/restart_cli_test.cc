@@ -17,6 +17,14 @@ using namespace eventmart::testing;
 
 namespace {
 
+// The value of the sample named exactly `name` (with its labels) in a
+// Prometheus text exposition; -1 when it is missing.
+double MetricValue(const std::string& metrics, const std::string& name) {
+  std::size_t at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::strtod(metrics.c_str() + at + 1 + name.size() + 1, nullptr);
+}
+
 std::vector<std::string> Serve(const std::string& dir, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0",
                                    "--admin-token", "secret"};
@@ -88,6 +96,10 @@ TEST_CASE("load leaves read models and a snapshot, and serve starts from it and 
         std::string::npos);
   CHECK(metrics.find("eventmart_write_model_aggregates{kind=\"users\"} 301") != std::string::npos);
   CHECK(metrics.find("eventmart_write_model_ready 1") != std::string::npos);
+  // Memory as an operator sizes a machine by it: the process, and RocksDB's caches (blocks read just now).
+  CHECK(MetricValue(metrics, "eventmart_resident_memory_bytes") > 10e6);
+  CHECK(MetricValue(metrics, "eventmart_rocksdb_memory_bytes{store=\"events\",kind=\"block_cache\"}") > 0);
+  CHECK(MetricValue(metrics, "eventmart_rocksdb_memory_bytes{store=\"views\",kind=\"memtables\"}") > 0);
   server.Signal(SIGTERM);
   CHECK(server.Wait() == 0);
   CHECK(ReadFile(dir + "/server.log").find("snapshot at " + std::to_string(stats["lastPosition"].get<long long>())) !=

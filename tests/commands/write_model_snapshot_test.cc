@@ -385,3 +385,35 @@ TEST_CASE("The snapshotter's thread yields the CPU to the decider: it runs at th
   snapshotter.Stop();
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("After the interval, a snapshot waits for 1% of every_events: a handful of events is not worth rewriting the state",
+          "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  auto dir = TempDir("quiet");
+  SnapshotFiles files(dir.string());
+  Shop shop(log, &files);
+  Snapshotter snapshotter(*log, files, shop.clock,
+                          {.every_events = 1000, .every = std::chrono::seconds(60), .poll = std::chrono::milliseconds(5)});
+  REQUIRE(snapshotter.TakeNow());
+  GlobalPosition first = log->LastPosition();
+  snapshotter.Start();
+  auto newest_after = [&](std::chrono::milliseconds wait) {
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (snapshotter.Status().position == first && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return snapshotter.Status().position;
+  };
+  // Given 9 events after the snapshot and the interval passed
+  for (int i = 0; i < 9; ++i) REQUIRE(shop.Run(RegisterUser{"quiet"}));
+  REQUIRE(log->LastPosition() == first + 9);
+  shop.clock.Advance(61'000);
+  // Then no snapshot is written
+  CHECK(newest_after(std::chrono::milliseconds(300)) == first);
+  // When a tenth event comes: 1% of 1,000
+  REQUIRE(shop.Run(RegisterUser{"tenth"}));
+  // Then one is
+  CHECK(newest_after(std::chrono::seconds(10)) == first + 10);
+  snapshotter.Stop();
+  std::filesystem::remove_all(dir);
+}
