@@ -1,5 +1,7 @@
 #include "commands/command_processor.h"
 
+#include <malloc.h>
+
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -59,6 +61,9 @@ Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)
 Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
   auto info = Load(progress);
   if (!info) return info;
+  // The snapshot's bytes and the decoder's scratch are freed: hand their
+  // pages back instead of keeping them resident for the process's life.
+  malloc_trim(0);
   {
     std::lock_guard lock(mu_);
     running_ = true;
