@@ -12,17 +12,23 @@ namespace {
 constexpr std::size_t kSaleKeySize = 1 + 3 * 8;
 constexpr std::size_t kSaleValueSize = 3 * 8;
 
+// How a range of sales is read: a window's days at once, around the block
+// cache; what ages out between two queries, through it (the same few
+// blocks, query after query).
+enum class Range { kWhole, kAgedOut };
+
 // Visits the stored sales paid in (after_ms, up_to_ms], in time order.
 template <class Visit>
-Result<void> ScanPaid(const ReadModelReader& sales, TimeMs after_ms, TimeMs up_to_ms, Visit visit) {
-  return sales.ScanOnce("s", keys::Tagged('s', std::max<TimeMs>(after_ms + 1, 0)),
-                        [&](std::string_view key, std::string_view value) -> Result<bool> {
-                          auto sale = DecodeSale(sales, key, value);
-                          if (!sale) return Fail(sale.error());
-                          if (sale->paid_at_ms > up_to_ms) return false;
-                          visit(*sale);
-                          return true;
-                        });
+Result<void> ScanPaid(const ReadModelReader& sales, Range range, TimeMs after_ms, TimeMs up_to_ms, Visit visit) {
+  std::string start = keys::Tagged('s', std::max<TimeMs>(after_ms + 1, 0));
+  auto each = [&](std::string_view key, std::string_view value) -> Result<bool> {
+    auto sale = DecodeSale(sales, key, value);
+    if (!sale) return Fail(sale.error());
+    if (sale->paid_at_ms > up_to_ms) return false;
+    visit(*sale);
+    return true;
+  };
+  return range == Range::kWhole ? sales.ScanOnce("s", start, each) : sales.Scan("s", start, /*reverse=*/false, each);
 }
 
 }  // namespace
@@ -66,7 +72,7 @@ void SalesRanking::AddDurable(const std::vector<Sale>& sales) {
 // Builds a window from the stored sales paid after from_ms.
 Result<void> SalesRanking::Activate(const ReadModelReader& sales, Window& window, TimeMs from_ms) {
   window = Window{};
-  auto scanned = ScanPaid(sales, from_ms, std::numeric_limits<TimeMs>::max(), [&](const Sale& sale) {
+  auto scanned = ScanPaid(sales, Range::kWhole, from_ms, std::numeric_limits<TimeMs>::max(), [&](const Sale& sale) {
     window.Change(sale.product, sale.quantity);
     window.through = std::max(window.through, sale.position);
   });
@@ -79,7 +85,7 @@ Result<void> SalesRanking::Activate(const ReadModelReader& sales, Window& window
 // Takes out of `window` the sales paid in (its from_ms, from_ms] that it counted.
 Result<void> SalesRanking::Expire(const ReadModelReader& sales, Window& window, TimeMs from_ms) {
   if (from_ms <= window.from_ms) return {};
-  auto scanned = ScanPaid(sales, window.from_ms, from_ms, [&](const Sale& sale) {
+  auto scanned = ScanPaid(sales, Range::kAgedOut, window.from_ms, from_ms, [&](const Sale& sale) {
     if (sale.position <= window.through) window.Change(sale.product, -sale.quantity);
   });
   if (!scanned) return scanned;
