@@ -243,9 +243,6 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   options.keep_log_file_num = 5;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
-  // As in the event store (rocks_options.cc): memory bounded by the cache.
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* db = nullptr;
   auto s = rocksdb::DB::Open(options, dir, &db);
