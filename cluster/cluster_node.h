@@ -13,10 +13,19 @@
 // The leader's committer calls Replicate (eventstore/replicator.h) for each
 // group and acknowledges it only after that transaction succeeded and the
 // local write synced. Followers poll log/ and apply each batch at the same
-// positions (RocksEventStore::ApplyReplicated); their projections follow.
-// A follower that is caught up campaigns when there is no leader; a new
-// leader applies everything committed, then starts deciding (the command
-// processor is built anew from the log) and relaying.
+// positions (RocksEventStore::ApplyReplicated); their projections follow,
+// and the node folds each batch into its hot write model
+// (replicated_fold.h). A follower that is caught up campaigns when there is
+// no leader; a new leader applies everything committed, then starts
+// deciding from its hot model (no snapshot or log is loaded) and relaying.
+// A deposed leader's model may hold decisions that never committed: it is
+// dropped and loaded again from the node's own log (snapshot + tail).
+//
+// A member whose next batch etcd no longer keeps (down for long, or wiped)
+// copies the log and the idempotency records from the peer that reported
+// the most batches (GET /api/v1/admin/cluster/log and /commands on the
+// peer, admin token; peer_client.h), at the same positions, then follows
+// etcd again from the peer's batch number.
 #pragma once
 
 #include <atomic>
@@ -28,12 +37,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "api/cluster_view.h"
 #include "cluster/etcd_client.h"
+#include "commands/write_model_snapshots.h"
+#include "domain/aggregates.h"
 #include "eventstore/replicator.h"
 #include "eventstore/rocks_event_store.h"
 
@@ -48,18 +60,25 @@ struct ClusterOptions {
   std::chrono::milliseconds poll{5};   // a follower's idle wait between reads of log/
   std::chrono::milliseconds etcd_timeout{1500};
   std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
+  std::string admin_token;  // to copy from a peer (its admin routes) when etcd no longer has a needed batch
+  std::size_t copy_page = 2'000;  // events (or command records) per page copied from a peer
+  std::chrono::milliseconds copy_timeout{10'000};
 };
 
 // What the node runs while it leads; serve wires the command processor
-// (folded from the log when it starts) and the Kafka relay.
+// (started from the node's hot model) and the Kafka relay.
 struct LeaderHooks {
-  std::function<Result<std::shared_ptr<CommandProcessor>>()> start;
+  // `model` is folded from the log up to `position`, the log's end.
+  std::function<Result<std::shared_ptr<CommandProcessor>>(Aggregates model, GlobalPosition position)> start;
   // Stops deciding and relaying; returns once every callback of the
   // processor has run.
   std::function<void(std::shared_ptr<CommandProcessor>)> stop;
   // The Kafka relay's checkpoint while leading (0: no relay); shared in
   // etcd so that a new leader resumes from it, not from its own.
   std::function<GlobalPosition()> relayed;
+  // The write model folded from this node's log up to its end (newest
+  // snapshot + tail): the hot model's start, at start-up and after leading.
+  std::function<Result<LoadedModel>()> load_model;
 };
 
 class ClusterNode final : public Replicator, public ClusterView {
@@ -78,6 +97,8 @@ class ClusterNode final : public Replicator, public ClusterView {
   [[nodiscard]] Result<GlobalPosition> SharedRelayCheckpoint();
   CommandRoute RouteCommand() const override;
   ClusterStatus Status() const override;
+  Result<ClusterCopyPage> CopyLog(GlobalPosition from, std::size_t limit) const override;
+  Result<ClusterCopyPage> CopyCommands(std::string_view after, std::size_t limit) const override;
 
   // "1=http://a:8080,2=http://b:8080" -> {1: "http://a:8080", ...}; an
   // error names what is wrong.
@@ -86,6 +107,7 @@ class ClusterNode final : public Replicator, public ClusterView {
  private:
   struct MemberReport {
     GlobalPosition applied = 0;
+    std::uint64_t sequence = 0;
     std::string role;
   };
   enum class Role { kFollower, kCandidate, kLeader };
@@ -95,6 +117,14 @@ class ClusterNode final : public Replicator, public ClusterView {
   Result<void> EnsureLease();
   // Applies committed batches this node does not have yet; how many.
   Result<std::size_t> ApplyCommitted(EtcdClient& etcd, bool serializable);
+  // Writes one batch (from etcd, or a page copied from a peer) and folds
+  // it into the hot model.
+  Result<void> ApplyBatch(std::uint64_t sequence, std::string batch, bool copied);
+  // Loads the hot model if it is not there (node thread, not leading).
+  Result<void> EnsureModel();
+  // Copies what etcd no longer has from the most advanced peer.
+  Result<void> CatchUpFromPeer();
+  Result<void> CopyFromPeer(int peer);
   Result<void> RefreshView();
   void Campaign();
   Result<void> CatchUpToHead();
@@ -144,6 +174,11 @@ class ClusterNode final : public Replicator, public ClusterView {
   std::deque<std::pair<GlobalPosition, std::int64_t>> commit_times_;  // (last position, ms) of recent batches
   std::uint64_t elections_ = 0;
   bool behind_ = false;      // etcd no longer has a batch this node needs
+  // Node thread: the write model folded from the log up to its end, while
+  // not leading (moved into the command processor on election); empty
+  // until loaded.
+  std::optional<Aggregates> model_;
+  std::chrono::steady_clock::time_point last_copy_attempt_{};
   std::uint64_t views_ = 0;  // node thread: reads of the cluster's state so far
   std::string last_warning_;  // node thread
   std::chrono::steady_clock::time_point last_warned_{};

@@ -59,6 +59,23 @@ Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)
 Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
   auto info = Load(progress);
   if (!info) return info;
+  StartDeciding();
+  return info;
+}
+
+Result<StartInfo> CommandProcessor::StartFrom(Aggregates model, GlobalPosition position) {
+  if (position != store_.LastPosition()) {
+    return Fail(StoreErrc::kOutOfSequence, "the model is folded up to position " + std::to_string(position) +
+                                               ", the log ends at " + std::to_string(store_.LastPosition()));
+  }
+  model_ = std::move(model);
+  model_.EvictFinished();
+  PublishCounts();
+  StartDeciding();
+  return StartInfo{.position = position};
+}
+
+void CommandProcessor::StartDeciding() {
   {
     std::lock_guard lock(mu_);
     running_ = true;
@@ -68,7 +85,6 @@ Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t
     pthread_setname_np(pthread_self(), "em-decider");
     Run();
   });
-  return info;
 }
 
 void CommandProcessor::StartInBackground(std::function<void(Result<StartInfo>)> loaded,
