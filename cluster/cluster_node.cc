@@ -239,8 +239,7 @@ Result<std::size_t> ClusterNode::ApplyCommitted(EtcdClient& etcd, bool serializa
     if (kv.key != LogKey(next)) {
       std::lock_guard lock(mu_);
       if (!behind_) {
-        spdlog::error("cluster: batch {} is no longer in etcd (found {}): this node needs a copy of a peer's data "
-                      "(README: replacing a node)", next, kv.key);
+        spdlog::warn("cluster: batch {} is no longer in etcd (found {}): copying from a peer", next, kv.key);
       }
       behind_ = true;
       return Fail(ClusterErrc::kBehind, "batch " + std::to_string(next));
