@@ -444,6 +444,16 @@ TEST_CASE("Members further behind than etcd keeps catch up from a peer by themse
     CHECK(NodeLog(cluster, id).find("idempotency records from node") != std::string::npos);
   }
 
+  // And the copy routes answer pages with the admin token only, and refuse bad cursors
+  HttpClient peer("127.0.0.1", PortOf(cluster.node(leader).url));
+  auto page = peer.Get("/api/v1/admin/cluster/log?from=1&limit=2", {kAdmin});
+  CHECK(page.status == 200);
+  CHECK(page.headers["content-type"] == "application/octet-stream");
+  CHECK(std::stoll(page.headers["eventmart-end"]) >= PositionOf(tail));
+  CHECK(peer.Get("/api/v1/admin/cluster/log?from=1").status == 401);
+  CheckError(peer.Get("/api/v1/admin/cluster/log?from=0", {kAdmin}), 400, "INVALID_REQUEST");
+  CheckError(peer.Get("/api/v1/admin/cluster/commands?after=zz", {kAdmin}), 400, "INVALID_REQUEST");
+
   // And when every other node is down, the member that was down leads and
   // answers a repeated key with the first outcome, changing nothing
   cluster.KillNode(leader);
