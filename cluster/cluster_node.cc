@@ -89,6 +89,9 @@ Result<std::map<int, std::string>> ClusterNode::ParsePeers(std::string_view text
 
 void ClusterNode::Start() {
   store_.SetReplicator(this);
+  watch_ = std::make_unique<EtcdWatch>(options_.etcd_endpoints, Key("log/"), PrefixEnd(Key("log/")),
+                                       options_.watch_idle, [this](std::vector<EtcdKv> puts) { OnWatched(std::move(puts)); });
+  watch_->Start();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-cluster");
     Run();
@@ -102,6 +105,7 @@ void ClusterNode::Start() {
 void ClusterNode::Stop() {
   if (stopping_.exchange(true)) return;
   wake_cv_.notify_all();
+  if (watch_) watch_->Stop();
   if (thread_.joinable()) thread_.join();
   if (lease_thread_.joinable()) lease_thread_.join();
   if (auto lease = lease_.load(); lease != 0) {
@@ -173,7 +177,6 @@ std::chrono::steady_clock::time_point now_steady() { return std::chrono::steady_
 void ClusterNode::Run() {
   auto last_view = std::chrono::steady_clock::time_point{};
   bool warned = false;
-  std::uint64_t idle = 0;  // polls in a row that found nothing
   while (!stopping_) {
     if (leading_ && (fenced_ || lease_lost_)) StepDown(fenced_ ? "a commit was refused or failed" : "lease lost");
     lease_lost_ = false;
@@ -181,7 +184,19 @@ void ClusterNode::Run() {
     bool leading = leading_.load();
     if (!leading) {
       if (auto loaded = EnsureModel(); !loaded) WarnThrottled("cluster: hot write model: " + loaded.error().Describe());
-      auto got = ApplyCommitted(etcd_, /*serializable=*/true);
+      bool gap = false;
+      auto watched = ApplyWatched(&gap);
+      if (!watched) WarnThrottled("cluster: applying a watched batch: " + watched.error().Describe());
+      bool lagging;
+      {
+        std::lock_guard lock(mu_);
+        lagging = commit_sequence_ > store_.ReplicatedSequence();
+      }
+      // The range is read when the watch cannot be followed, or head (read
+      // every 100 ms) names batches the watch has not brought yet; at
+      // start-up, head is not known yet.
+      bool read_range = gap || !watched || (lagging && *watched == 0) || views_ == 0;
+      auto got = read_range ? ApplyCommitted(etcd_, /*serializable=*/true) : Result<std::size_t>(*watched);
       if (!got && got.error().code == ClusterErrc::kBehind) {
         // At most one attempt a second: each is a full round of peer reads.
         if (now_steady() - last_copy_attempt_ >= std::chrono::seconds(1)) {
@@ -216,15 +231,22 @@ void ClusterNode::Run() {
         if (!leading_ && no_leader) Campaign();
       }
     }
-    idle = applied == 0 ? idle + 1 : 0;
     if (applied == 0) {
-      // Polling costs etcd CPU: an idle follower slows down to 5x the poll
-      // interval after 100 empty reads (a batch after a pause is applied
-      // within 25 ms; under load the loop never sleeps).
-      auto poll = options_.poll * static_cast<int>(std::min<std::uint64_t>(1 + idle / 100, 5));
+      // The watch wakes the follower when a batch arrives; otherwise it
+      // looks again at the next view of etcd (or after `poll` while it
+      // lags behind head: the range is read then).
+      bool lagging;
+      {
+        std::lock_guard lock(mu_);
+        lagging = commit_sequence_ > store_.ReplicatedSequence();
+      }
+      auto wait = leading ? std::chrono::milliseconds(50) : lagging ? options_.poll : std::chrono::milliseconds(100);
       std::unique_lock lock(wake_mu_);
-      wake_cv_.wait_for(lock, leading ? std::chrono::milliseconds(50) : poll,
-                        [&] { return stopping_ || fenced_ || lease_lost_; });
+      wake_cv_.wait_for(lock, wait, [&] {
+        if (stopping_ || fenced_ || lease_lost_) return true;
+        std::lock_guard watched(watched_mu_);
+        return !leading_ && !watched_.empty();
+      });
     }
   }
   if (leading_) StepDown("stopping");
@@ -246,6 +268,53 @@ Result<std::size_t> ClusterNode::ApplyCommitted(EtcdClient& etcd, bool serializa
     }
     if (auto written = ApplyBatch(next, std::move(kv.value), /*copied=*/false); !written) return Fail(written.error());
     ++next;
+    ++applied;
+  }
+  return applied;
+}
+
+// The watch thread: batches go to the node thread, which applies them in
+// order. A leader's own batches are not kept (it has them).
+void ClusterNode::OnWatched(std::vector<EtcdKv> puts) {
+  if (leading_) return;
+  const std::string prefix = Key("log/");
+  {
+    std::lock_guard lock(watched_mu_);
+    for (auto& kv : puts) {
+      std::uint64_t sequence = 0;
+      std::string_view digits = std::string_view(kv.key).substr(std::min(prefix.size(), kv.key.size()));
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
+      if (ec != std::errc() || end != digits.data() + digits.size() || !kv.key.starts_with(prefix)) continue;
+      // Bounded: a node that cannot keep up reads the range instead.
+      if (watched_.size() >= 4096) {
+        watch_overflowed_ = true;
+        continue;
+      }
+      watched_.emplace_back(sequence, std::move(kv.value));
+    }
+  }
+  // Through wake_mu_: the node thread checks the queue under it before it sleeps.
+  { std::lock_guard lock(wake_mu_); }
+  wake_cv_.notify_all();
+}
+
+Result<std::size_t> ClusterNode::ApplyWatched(bool* gap) {
+  std::deque<std::pair<std::uint64_t, std::string>> batches;
+  {
+    std::lock_guard lock(watched_mu_);
+    batches.swap(watched_);
+    *gap = watch_overflowed_;
+    watch_overflowed_ = false;
+  }
+  std::size_t applied = 0;
+  for (auto& [sequence, batch] : batches) {
+    std::uint64_t next = store_.ReplicatedSequence() + 1;
+    if (sequence < next) continue;  // already applied (from a range read)
+    if (sequence > next) {
+      *gap = true;
+      break;
+    }
+    if (auto written = ApplyBatch(sequence, std::move(batch), /*copied=*/false); !written) return Fail(written.error());
     ++applied;
   }
   return applied;

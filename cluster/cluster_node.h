@@ -57,7 +57,11 @@ struct ClusterOptions {
   std::vector<std::string> etcd_endpoints;
   std::string prefix = "/eventmart/";  // keys of this cluster in etcd
   std::int64_t lease_ttl_seconds = 2;  // how long a silent leader keeps the leadership
-  std::chrono::milliseconds poll{5};   // a follower's idle wait between reads of log/
+  // A follower is told of new batches by an etcd watch; it reads log/
+  // itself only when the watch shows a gap or head is ahead of it (checked
+  // every 100 ms), and at most every `poll` while it lags.
+  std::chrono::milliseconds poll{5};
+  std::chrono::milliseconds watch_idle{1000};  // a silent watch is opened again after this
   std::chrono::milliseconds etcd_timeout{1500};
   std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
   std::string admin_token;  // to copy from a peer (its admin routes) when etcd no longer has a needed batch
@@ -117,6 +121,10 @@ class ClusterNode final : public Replicator, public ClusterView {
   Result<void> EnsureLease();
   // Applies committed batches this node does not have yet; how many.
   Result<std::size_t> ApplyCommitted(EtcdClient& etcd, bool serializable);
+  // Applies the batches the watch delivered that follow this node's log;
+  // how many. Sets *gap when one does not follow (a range read fills it).
+  Result<std::size_t> ApplyWatched(bool* gap);
+  void OnWatched(std::vector<EtcdKv> puts);
   // Writes one batch (from etcd, or a page copied from a peer) and folds
   // it into the hot model.
   Result<void> ApplyBatch(std::uint64_t sequence, std::string batch, bool copied);
@@ -145,6 +153,11 @@ class ClusterNode final : public Replicator, public ClusterView {
   EtcdClient etcd_;         // the node's thread
   EtcdClient lease_etcd_;   // the lease thread
   EtcdClient commit_etcd_;  // the committer thread (Replicate)
+  std::unique_ptr<EtcdWatch> watch_;  // log/ puts, pushed to `watched_`
+
+  std::mutex watched_mu_;
+  std::deque<std::pair<std::uint64_t, std::string>> watched_;  // (batch number, batch), in order
+  bool watch_overflowed_ = false;  // batches were dropped: read the range
 
   std::thread thread_;
   std::thread lease_thread_;
