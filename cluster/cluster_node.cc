@@ -90,7 +90,8 @@ Result<std::map<int, std::string>> ClusterNode::ParsePeers(std::string_view text
 void ClusterNode::Start() {
   store_.SetReplicator(this);
   watch_ = std::make_unique<EtcdWatch>(options_.etcd_endpoints, Key("log/"), PrefixEnd(Key("log/")),
-                                       options_.watch_idle, [this](std::vector<EtcdKv> puts) { OnWatched(std::move(puts)); });
+                                       options_.watch_idle, [this](std::vector<EtcdKv> puts) { OnWatched(std::move(puts)); },
+                                       [this] { return leading_.load(); });
   watch_->Start();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-cluster");
@@ -196,7 +197,16 @@ void ClusterNode::Run() {
       // every 100 ms) names batches the watch has not brought yet; at
       // start-up, head is not known yet.
       bool read_range = gap || !watched || (lagging && *watched == 0) || views_ == 0;
-      auto got = read_range ? ApplyCommitted(etcd_, /*serializable=*/true) : Result<std::size_t>(*watched);
+      bool behind;
+      {
+        std::lock_guard lock(mu_);
+        behind = behind_;
+      }
+      // Behind etcd's oldest batch, the range cannot help: no read until
+      // a copy from a peer succeeded.
+      auto got = behind       ? Result<std::size_t>(Fail(ClusterErrc::kBehind))
+                 : read_range ? ApplyCommitted(etcd_, /*serializable=*/true)
+                              : Result<std::size_t>(*watched);
       if (!got && got.error().code == ClusterErrc::kBehind) {
         // At most one attempt a second: each is a full round of peer reads.
         if (now_steady() - last_copy_attempt_ >= std::chrono::seconds(1)) {

@@ -327,12 +327,13 @@ class EtcdWatch::Stream {
 };
 
 EtcdWatch::EtcdWatch(std::vector<std::string> endpoints, std::string key, std::string range_end,
-                     std::chrono::milliseconds idle_timeout, OnPuts on_puts)
+                     std::chrono::milliseconds idle_timeout, OnPuts on_puts, std::function<bool()> paused)
     : endpoints_(std::move(endpoints)),
       key_(std::move(key)),
       range_end_(std::move(range_end)),
       idle_timeout_(idle_timeout),
-      on_puts_(std::move(on_puts)) {
+      on_puts_(std::move(on_puts)),
+      paused_(std::move(paused)) {
   for (auto& e : endpoints_) {
     if (e.starts_with("http://")) e.erase(0, 7);
     while (!e.empty() && e.back() == '/') e.pop_back();
@@ -357,8 +358,14 @@ void EtcdWatch::Run() {
   std::size_t current = 0;
   std::string last_error;
   while (!stopping_) {
+    if (paused_ && paused_()) {
+      revision_ = 0;  // what happened meanwhile is not wanted
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     auto watched = WatchOnce(endpoints_[current]);
     if (stopping_) break;
+    if (paused_ && paused_()) continue;
     if (!watched) {
       // An idle timeout is routine; anything else is worth one line (not one per retry).
       if (watched.error().detail != last_error) spdlog::debug("etcd watch: {}", watched.error().Describe());
@@ -410,6 +417,7 @@ Result<void> EtcdWatch::WatchOnce(const std::string& endpoint) {
   std::string pending;  // bytes of a message not complete yet (messages end with '\n')
   std::vector<char> chunk(64 * 1024);
   while (!stopping_ && !parser.is_done()) {
+    if (paused_ && paused_()) return Fail(ClusterErrc::kUnavailable, "paused");
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
     s.stream.expires_after(idle_timeout_);

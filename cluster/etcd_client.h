@@ -106,8 +106,10 @@ class EtcdClient {
 class EtcdWatch {
  public:
   using OnPuts = std::function<void(std::vector<EtcdKv> puts)>;
+  // While `paused` says so, no watch is open (a cluster's leader has the
+  // batches it would deliver); one opened after a pause starts from then.
   EtcdWatch(std::vector<std::string> endpoints, std::string key, std::string range_end,
-            std::chrono::milliseconds idle_timeout, OnPuts on_puts);
+            std::chrono::milliseconds idle_timeout, OnPuts on_puts, std::function<bool()> paused = {});
   ~EtcdWatch();
   EtcdWatch(const EtcdWatch&) = delete;
   EtcdWatch& operator=(const EtcdWatch&) = delete;
@@ -125,6 +127,7 @@ class EtcdWatch {
   std::string range_end_;
   std::chrono::milliseconds idle_timeout_;
   OnPuts on_puts_;
+  std::function<bool()> paused_;
   std::int64_t revision_ = 0;  // the last revision seen (0: none yet)
   std::atomic<bool> stopping_{false};
   std::thread thread_;
