@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/result.h"
 #include "eventstore/event_store.h"
 
 namespace eventmart {
@@ -36,6 +37,15 @@ struct ClusterStatus {
   std::uint64_t elections = 0;  // leader changes this node has seen
 };
 
+// A page of a node's store, in the exact stored form, for a member that
+// catches up from it (eventstore/rocks_event_store.h, ReadLogPage).
+struct ClusterCopyPage {
+  std::string batch;  // a replicated batch (eventstore/replicated_batch.h)
+  GlobalPosition end = 0;
+  std::uint64_t sequence = 0;
+  bool more = false;
+};
+
 class ClusterView {
  public:
   virtual ~ClusterView() = default;
@@ -48,6 +58,10 @@ class ClusterView {
   };
   virtual CommandRoute RouteCommand() const = 0;
   virtual ClusterStatus Status() const = 0;
+  // Committed events from position `from` (at most `limit`), and command
+  // records with ids after `after`, for a peer's catch-up.
+  [[nodiscard]] virtual Result<ClusterCopyPage> CopyLog(GlobalPosition from, std::size_t limit) const = 0;
+  [[nodiscard]] virtual Result<ClusterCopyPage> CopyCommands(std::string_view after, std::size_t limit) const = 0;
 };
 
 }  // namespace eventmart

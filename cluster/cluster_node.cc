@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/cluster_errors.h"
+#include "cluster/peer_client.h"
+#include "cluster/replicated_fold.h"
 #include "commands/command_processor.h"
 #include "eventstore/replicated_batch.h"
 #include "eventstore/store_errors.h"
@@ -87,6 +89,10 @@ Result<std::map<int, std::string>> ClusterNode::ParsePeers(std::string_view text
 
 void ClusterNode::Start() {
   store_.SetReplicator(this);
+  watch_ = std::make_unique<EtcdWatch>(options_.etcd_endpoints, Key("log/"), PrefixEnd(Key("log/")),
+                                       options_.watch_idle, [this](std::vector<EtcdKv> puts) { OnWatched(std::move(puts)); },
+                                       [this] { return leading_.load(); });
+  watch_->Start();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-cluster");
     Run();
@@ -100,6 +106,7 @@ void ClusterNode::Start() {
 void ClusterNode::Stop() {
   if (stopping_.exchange(true)) return;
   wake_cv_.notify_all();
+  if (watch_) watch_->Stop();
   if (thread_.joinable()) thread_.join();
   if (lease_thread_.joinable()) lease_thread_.join();
   if (auto lease = lease_.load(); lease != 0) {
@@ -164,18 +171,53 @@ void ClusterNode::WarnThrottled(const std::string& message) {
   last_warned_ = now;
 }
 
+namespace {
+std::chrono::steady_clock::time_point now_steady() { return std::chrono::steady_clock::now(); }
+}  // namespace
+
 void ClusterNode::Run() {
   auto last_view = std::chrono::steady_clock::time_point{};
   bool warned = false;
-  std::uint64_t idle = 0;  // polls in a row that found nothing
   while (!stopping_) {
     if (leading_ && (fenced_ || lease_lost_)) StepDown(fenced_ ? "a commit was refused or failed" : "lease lost");
     lease_lost_ = false;
     std::size_t applied = 0;
     bool leading = leading_.load();
     if (!leading) {
-      auto got = ApplyCommitted(etcd_, /*serializable=*/true);
-      if (!got && !warned) spdlog::warn("cluster: following: {}", got.error().Describe());
+      if (auto loaded = EnsureModel(); !loaded) WarnThrottled("cluster: hot write model: " + loaded.error().Describe());
+      bool gap = false;
+      auto watched = ApplyWatched(&gap);
+      if (!watched) WarnThrottled("cluster: applying a watched batch: " + watched.error().Describe());
+      bool lagging;
+      {
+        std::lock_guard lock(mu_);
+        lagging = commit_sequence_ > store_.ReplicatedSequence();
+      }
+      // The range is read when the watch cannot be followed, or head (read
+      // every 100 ms) names batches the watch has not brought yet; at
+      // start-up, head is not known yet.
+      bool read_range = gap || !watched || (lagging && *watched == 0) || views_ == 0;
+      bool behind;
+      {
+        std::lock_guard lock(mu_);
+        behind = behind_;
+      }
+      // Behind etcd's oldest batch, the range cannot help: no read until
+      // a copy from a peer succeeded.
+      auto got = behind       ? Result<std::size_t>(Fail(ClusterErrc::kBehind))
+                 : read_range ? ApplyCommitted(etcd_, /*serializable=*/true)
+                              : Result<std::size_t>(*watched);
+      if (!got && got.error().code == ClusterErrc::kBehind) {
+        // At most one attempt a second: each is a full round of peer reads.
+        if (now_steady() - last_copy_attempt_ >= std::chrono::seconds(1)) {
+          last_copy_attempt_ = now_steady();
+          if (auto copied = CatchUpFromPeer(); !copied) {
+            WarnThrottled("cluster: catching up from a peer: " + copied.error().Describe());
+          }
+        }
+      } else if (!got && !warned) {
+        spdlog::warn("cluster: following: {}", got.error().Describe());
+      }
       warned = !got;
       applied = got ? *got : 0;
     }
@@ -199,15 +241,22 @@ void ClusterNode::Run() {
         if (!leading_ && no_leader) Campaign();
       }
     }
-    idle = applied == 0 ? idle + 1 : 0;
     if (applied == 0) {
-      // Polling costs etcd CPU: an idle follower slows down to 5x the poll
-      // interval after 100 empty reads (a batch after a pause is applied
-      // within 25 ms; under load the loop never sleeps).
-      auto poll = options_.poll * static_cast<int>(std::min<std::uint64_t>(1 + idle / 100, 5));
+      // The watch wakes the follower when a batch arrives; otherwise it
+      // looks again at the next view of etcd (or after `poll` while it
+      // lags behind head: the range is read then).
+      bool lagging;
+      {
+        std::lock_guard lock(mu_);
+        lagging = commit_sequence_ > store_.ReplicatedSequence();
+      }
+      auto wait = leading ? std::chrono::milliseconds(50) : lagging ? options_.poll : std::chrono::milliseconds(100);
       std::unique_lock lock(wake_mu_);
-      wake_cv_.wait_for(lock, leading ? std::chrono::milliseconds(50) : poll,
-                        [&] { return stopping_ || fenced_ || lease_lost_; });
+      wake_cv_.wait_for(lock, wait, [&] {
+        if (stopping_ || fenced_ || lease_lost_) return true;
+        std::lock_guard watched(watched_mu_);
+        return !leading_ && !watched_.empty();
+      });
     }
   }
   if (leading_) StepDown("stopping");
@@ -222,22 +271,201 @@ Result<std::size_t> ClusterNode::ApplyCommitted(EtcdClient& etcd, bool serializa
     if (kv.key != LogKey(next)) {
       std::lock_guard lock(mu_);
       if (!behind_) {
-        spdlog::error("cluster: batch {} is no longer in etcd (found {}): this node needs a copy of a peer's data "
-                      "(README: replacing a node)", next, kv.key);
+        spdlog::warn("cluster: batch {} is no longer in etcd (found {}): copying from a peer", next, kv.key);
       }
       behind_ = true;
       return Fail(ClusterErrc::kBehind, "batch " + std::to_string(next));
     }
-    auto batch = DecodeReplicatedBatch(kv.value);
-    if (!batch) return Fail(batch.error());
-    GlobalPosition last = batch->first_position + batch->envelopes.size() - 1;
-    if (batch->envelopes.empty()) last = store_.LastPosition();
-    if (auto written = store_.ApplyReplicated(next, std::move(kv.value)); !written) return Fail(written.error());
-    NoteCommit(last);
+    if (auto written = ApplyBatch(next, std::move(kv.value), /*copied=*/false); !written) return Fail(written.error());
     ++next;
     ++applied;
   }
   return applied;
+}
+
+// The watch thread: batches go to the node thread, which applies them in
+// order. A leader's own batches are not kept (it has them).
+void ClusterNode::OnWatched(std::vector<EtcdKv> puts) {
+  if (leading_) return;
+  const std::string prefix = Key("log/");
+  {
+    std::lock_guard lock(watched_mu_);
+    for (auto& kv : puts) {
+      std::uint64_t sequence = 0;
+      std::string_view digits = std::string_view(kv.key).substr(std::min(prefix.size(), kv.key.size()));
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
+      if (ec != std::errc() || end != digits.data() + digits.size() || !kv.key.starts_with(prefix)) continue;
+      // Bounded: a node that cannot keep up reads the range instead.
+      if (watched_.size() >= 4096) {
+        watch_overflowed_ = true;
+        continue;
+      }
+      watched_.emplace_back(sequence, std::move(kv.value));
+    }
+  }
+  // Through wake_mu_: the node thread checks the queue under it before it sleeps.
+  { std::lock_guard lock(wake_mu_); }
+  wake_cv_.notify_all();
+}
+
+Result<std::size_t> ClusterNode::ApplyWatched(bool* gap) {
+  std::deque<std::pair<std::uint64_t, std::string>> batches;
+  {
+    std::lock_guard lock(watched_mu_);
+    batches.swap(watched_);
+    *gap = watch_overflowed_;
+    watch_overflowed_ = false;
+  }
+  std::size_t applied = 0;
+  for (auto& [sequence, batch] : batches) {
+    std::uint64_t next = store_.ReplicatedSequence() + 1;
+    if (sequence < next) continue;  // already applied (from a range read)
+    if (sequence > next) {
+      *gap = true;
+      break;
+    }
+    if (auto written = ApplyBatch(sequence, std::move(batch), /*copied=*/false); !written) return Fail(written.error());
+    ++applied;
+  }
+  return applied;
+}
+
+Result<void> ClusterNode::ApplyBatch(std::uint64_t sequence, std::string batch, bool copied) {
+  // Decoded before it is written: the write takes the bytes.
+  std::optional<BatchEvents> events;
+  if (model_) {
+    auto decoded = DecodeBatchEvents(batch);
+    if (!decoded) return Fail(decoded.error());
+    events = std::move(*decoded);
+  }
+  auto written = copied ? store_.ApplyCopied(std::move(batch), sequence) : store_.ApplyReplicated(sequence, std::move(batch));
+  if (!written) {
+    // The store may have written part of it (a failed write poisons it):
+    // the model is loaded again from what the log holds.
+    model_.reset();
+    return Fail(written.error());
+  }
+  if (model_) FoldBatch(*model_, *events);
+  NoteCommit(store_.LastPosition());
+  return {};
+}
+
+Result<void> ClusterNode::EnsureModel() {
+  if (model_) return {};
+  if (!hooks_.load_model) return Fail(ClusterErrc::kInvalidConfig, "no way to load the write model");
+  auto started = std::chrono::steady_clock::now();
+  auto loaded = hooks_.load_model();
+  if (!loaded) return Fail(loaded.error());
+  if (loaded->position != store_.LastPosition()) {
+    return Fail(ClusterErrc::kBadResponse, "the write model was loaded up to position " +
+                                               std::to_string(loaded->position) + ", the log ends at " +
+                                               std::to_string(store_.LastPosition()));
+  }
+  model_ = std::move(loaded->model);
+  spdlog::info("cluster: hot write model loaded in {:.3f} s (snapshot at {}, then {} events; end {})",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+               loaded->snapshot_position, loaded->tail_events, loaded->position);
+  return {};
+}
+
+// The peers by the batch number they last reported, most advanced first;
+// the first whose copy succeeds wins.
+Result<void> ClusterNode::CatchUpFromPeer() {
+  std::vector<std::pair<std::uint64_t, int>> candidates;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, report] : reports_) {
+      if (id != options_.node_id && report.sequence > store_.ReplicatedSequence() && options_.peers.contains(id)) {
+        candidates.emplace_back(report.sequence, id);
+      }
+    }
+  }
+  if (candidates.empty()) return Fail(ClusterErrc::kBehind, "no peer reports more batches than this node has");
+  std::sort(candidates.rbegin(), candidates.rend());
+  std::string errors;
+  for (const auto& [sequence, peer] : candidates) {
+    auto copied = CopyFromPeer(peer);
+    if (copied) {
+      std::lock_guard lock(mu_);
+      behind_ = false;
+      return {};
+    }
+    errors += (errors.empty() ? "" : "; ") + std::string("node ") + std::to_string(peer) + ": " +
+              copied.error().Describe();
+  }
+  return Fail(ClusterErrc::kBehind, errors);
+}
+
+// The peer's log from this node's end, page by page, up to the end of the
+// peer's log as one page saw it; then every idempotency record it holds;
+// the last write sets the batch number that end stood at, so that this
+// node follows etcd from the next one. A copy cut short leaves positions
+// past the batch number, and the next attempt goes on from the log's end.
+Result<void> ClusterNode::CopyFromPeer(int peer) {
+  PeerClient client(options_.peers.at(peer), options_.admin_token, options_.copy_timeout);
+  GlobalPosition started_at = store_.LastPosition();
+  std::uint64_t sequence = 0;
+  for (;;) {
+    GlobalPosition from = store_.LastPosition() + 1;
+    auto page = client.LogPage(from, options_.copy_page);
+    if (!page) return Fail(page.error());
+    if (page->end + 1 < from) {
+      return Fail(ClusterErrc::kBehind, "its log ends at " + std::to_string(page->end) + ", before this node's");
+    }
+    auto view = DecodeReplicatedBatch(page->batch);
+    if (!view) return Fail(view.error());
+    if (view->first_position != from || (view->envelopes.empty() && page->end >= from)) {
+      return Fail(ClusterErrc::kBadResponse, "a page from position " + std::to_string(from) + " that starts at " +
+                                                 std::to_string(view->first_position) + " with " +
+                                                 std::to_string(view->envelopes.size()) + " events");
+    }
+    GlobalPosition last = from + view->envelopes.size() - 1;
+    bool at_end = last >= page->end;
+    if (!view->envelopes.empty()) {
+      if (auto written = ApplyBatch(0, std::move(page->batch), /*copied=*/true); !written) return written;
+    }
+    if (at_end) {
+      sequence = page->sequence;
+      break;
+    }
+  }
+  if (sequence <= store_.ReplicatedSequence()) {
+    return Fail(ClusterErrc::kBehind, "it has batch " + std::to_string(sequence) + " only");
+  }
+  std::string after;
+  std::uint64_t records = 0;
+  for (;;) {
+    auto page = client.CommandPage(after, options_.copy_page);
+    if (!page) return Fail(page.error());
+    auto view = DecodeReplicatedBatch(page->batch);
+    if (!view) return Fail(view.error());
+    if (!view->envelopes.empty()) return Fail(ClusterErrc::kBadResponse, "a page of command records with events");
+    records += view->commands.size();
+    if (page->more && view->commands.empty()) return Fail(ClusterErrc::kBadResponse, "an empty page with more to come");
+    std::string next_after = view->commands.empty() ? after : std::string(view->commands.back().id);
+    bool more = page->more;
+    if (auto written = store_.ApplyCopied(std::move(page->batch), more ? 0 : sequence); !written) {
+      return Fail(written.error());
+    }
+    if (!more) break;
+    after = std::move(next_after);
+  }
+  spdlog::info("cluster: copied positions {} to {} and {} idempotency records from node {}; following etcd from "
+               "batch {}", started_at + 1, store_.LastPosition(), records, peer, sequence + 1);
+  return {};
+}
+
+Result<ClusterCopyPage> ClusterNode::CopyLog(GlobalPosition from, std::size_t limit) const {
+  auto page = store_.ReadLogPage(from, limit);
+  if (!page) return Fail(page.error());
+  return ClusterCopyPage{.batch = std::move(page->batch), .end = page->end, .sequence = page->sequence};
+}
+
+Result<ClusterCopyPage> ClusterNode::CopyCommands(std::string_view after, std::size_t limit) const {
+  auto page = store_.ReadCommandPage(after, limit);
+  if (!page) return Fail(page.error());
+  return ClusterCopyPage{.batch = std::move(page->batch), .end = page->end, .sequence = page->sequence,
+                         .more = page->more};
 }
 
 void ClusterNode::NoteCommit(GlobalPosition last) {
@@ -277,7 +505,9 @@ Result<void> ClusterNode::RefreshView() {
     auto id = ParseInt(std::string_view(kv.key).substr(Key("members/").size()));
     auto body = json::parse(kv.value, nullptr, false);
     if (!id || body.is_discarded() || !body.is_object()) continue;
-    reports_[*id] = {.applied = body.value("applied", GlobalPosition{0}), .role = body.value("role", "follower")};
+    reports_[*id] = {.applied = body.value("applied", GlobalPosition{0}),
+                     .sequence = body.value("sequence", std::uint64_t{0}),
+                     .role = body.value("role", "follower")};
   }
   return {};
 }
@@ -338,9 +568,17 @@ void ClusterNode::Campaign() {
     StepDown("catching up after the election: " + caught_up.error().Describe());
     return;
   }
+  if (auto loaded = EnsureModel(); !loaded) {
+    StepDown("loading the write model: " + loaded.error().Describe());
+    return;
+  }
   fenced_ = false;
   leading_ = true;  // from here the committer replicates under term_
-  auto processor = hooks_.start();
+  // The hot model goes to the processor (which now owns the only copy);
+  // after leading, the node loads it again from its log.
+  Aggregates model = std::move(*model_);
+  model_.reset();
+  auto processor = hooks_.start(std::move(model), store_.LastPosition());
   if (!processor) {
     StepDown("starting the command processor: " + processor.error().Describe());
     return;

@@ -13,10 +13,19 @@
 // The leader's committer calls Replicate (eventstore/replicator.h) for each
 // group and acknowledges it only after that transaction succeeded and the
 // local write synced. Followers poll log/ and apply each batch at the same
-// positions (RocksEventStore::ApplyReplicated); their projections follow.
-// A follower that is caught up campaigns when there is no leader; a new
-// leader applies everything committed, then starts deciding (the command
-// processor is built anew from the log) and relaying.
+// positions (RocksEventStore::ApplyReplicated); their projections follow,
+// and the node folds each batch into its hot write model
+// (replicated_fold.h). A follower that is caught up campaigns when there is
+// no leader; a new leader applies everything committed, then starts
+// deciding from its hot model (no snapshot or log is loaded) and relaying.
+// A deposed leader's model may hold decisions that never committed: it is
+// dropped and loaded again from the node's own log (snapshot + tail).
+//
+// A member whose next batch etcd no longer keeps (down for long, or wiped)
+// copies the log and the idempotency records from the peer that reported
+// the most batches (GET /api/v1/admin/cluster/log and /commands on the
+// peer, admin token; peer_client.h), at the same positions, then follows
+// etcd again from the peer's batch number.
 #pragma once
 
 #include <atomic>
@@ -28,12 +37,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "api/cluster_view.h"
 #include "cluster/etcd_client.h"
+#include "commands/write_model_snapshots.h"
+#include "domain/aggregates.h"
 #include "eventstore/replicator.h"
 #include "eventstore/rocks_event_store.h"
 
@@ -45,21 +57,32 @@ struct ClusterOptions {
   std::vector<std::string> etcd_endpoints;
   std::string prefix = "/eventmart/";  // keys of this cluster in etcd
   std::int64_t lease_ttl_seconds = 2;  // how long a silent leader keeps the leadership
-  std::chrono::milliseconds poll{5};   // a follower's idle wait between reads of log/
+  // A follower is told of new batches by an etcd watch; it reads log/
+  // itself only when the watch shows a gap or head is ahead of it (checked
+  // every 100 ms), and at most every `poll` while it lags.
+  std::chrono::milliseconds poll{5};
+  std::chrono::milliseconds watch_idle{1000};  // a silent watch is opened again after this
   std::chrono::milliseconds etcd_timeout{1500};
   std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
+  std::string admin_token;  // to copy from a peer (its admin routes) when etcd no longer has a needed batch
+  std::size_t copy_page = 2'000;  // events (or command records) per page copied from a peer
+  std::chrono::milliseconds copy_timeout{10'000};
 };
 
 // What the node runs while it leads; serve wires the command processor
-// (folded from the log when it starts) and the Kafka relay.
+// (started from the node's hot model) and the Kafka relay.
 struct LeaderHooks {
-  std::function<Result<std::shared_ptr<CommandProcessor>>()> start;
+  // `model` is folded from the log up to `position`, the log's end.
+  std::function<Result<std::shared_ptr<CommandProcessor>>(Aggregates model, GlobalPosition position)> start;
   // Stops deciding and relaying; returns once every callback of the
   // processor has run.
   std::function<void(std::shared_ptr<CommandProcessor>)> stop;
   // The Kafka relay's checkpoint while leading (0: no relay); shared in
   // etcd so that a new leader resumes from it, not from its own.
   std::function<GlobalPosition()> relayed;
+  // The write model folded from this node's log up to its end (newest
+  // snapshot + tail): the hot model's start, at start-up and after leading.
+  std::function<Result<LoadedModel>()> load_model;
 };
 
 class ClusterNode final : public Replicator, public ClusterView {
@@ -78,6 +101,8 @@ class ClusterNode final : public Replicator, public ClusterView {
   [[nodiscard]] Result<GlobalPosition> SharedRelayCheckpoint();
   CommandRoute RouteCommand() const override;
   ClusterStatus Status() const override;
+  Result<ClusterCopyPage> CopyLog(GlobalPosition from, std::size_t limit) const override;
+  Result<ClusterCopyPage> CopyCommands(std::string_view after, std::size_t limit) const override;
 
   // "1=http://a:8080,2=http://b:8080" -> {1: "http://a:8080", ...}; an
   // error names what is wrong.
@@ -86,6 +111,7 @@ class ClusterNode final : public Replicator, public ClusterView {
  private:
   struct MemberReport {
     GlobalPosition applied = 0;
+    std::uint64_t sequence = 0;
     std::string role;
   };
   enum class Role { kFollower, kCandidate, kLeader };
@@ -95,6 +121,18 @@ class ClusterNode final : public Replicator, public ClusterView {
   Result<void> EnsureLease();
   // Applies committed batches this node does not have yet; how many.
   Result<std::size_t> ApplyCommitted(EtcdClient& etcd, bool serializable);
+  // Applies the batches the watch delivered that follow this node's log;
+  // how many. Sets *gap when one does not follow (a range read fills it).
+  Result<std::size_t> ApplyWatched(bool* gap);
+  void OnWatched(std::vector<EtcdKv> puts);
+  // Writes one batch (from etcd, or a page copied from a peer) and folds
+  // it into the hot model.
+  Result<void> ApplyBatch(std::uint64_t sequence, std::string batch, bool copied);
+  // Loads the hot model if it is not there (node thread, not leading).
+  Result<void> EnsureModel();
+  // Copies what etcd no longer has from the most advanced peer.
+  Result<void> CatchUpFromPeer();
+  Result<void> CopyFromPeer(int peer);
   Result<void> RefreshView();
   void Campaign();
   Result<void> CatchUpToHead();
@@ -115,6 +153,11 @@ class ClusterNode final : public Replicator, public ClusterView {
   EtcdClient etcd_;         // the node's thread
   EtcdClient lease_etcd_;   // the lease thread
   EtcdClient commit_etcd_;  // the committer thread (Replicate)
+  std::unique_ptr<EtcdWatch> watch_;  // log/ puts, pushed to `watched_`
+
+  std::mutex watched_mu_;
+  std::deque<std::pair<std::uint64_t, std::string>> watched_;  // (batch number, batch), in order
+  bool watch_overflowed_ = false;  // batches were dropped: read the range
 
   std::thread thread_;
   std::thread lease_thread_;
@@ -144,6 +187,11 @@ class ClusterNode final : public Replicator, public ClusterView {
   std::deque<std::pair<GlobalPosition, std::int64_t>> commit_times_;  // (last position, ms) of recent batches
   std::uint64_t elections_ = 0;
   bool behind_ = false;      // etcd no longer has a batch this node needs
+  // Node thread: the write model folded from the log up to its end, while
+  // not leading (moved into the command processor on election); empty
+  // until loaded.
+  std::optional<Aggregates> model_;
+  std::chrono::steady_clock::time_point last_copy_attempt_{};
   std::uint64_t views_ = 0;  // node thread: reads of the cluster's state so far
   std::string last_warning_;  // node thread
   std::chrono::steady_clock::time_point last_warned_{};

@@ -12,6 +12,8 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
 
 #include "cluster/cluster_errors.h"
 
@@ -304,6 +306,159 @@ Result<EtcdTxnResult> EtcdClient::Txn(const std::vector<EtcdCompare>& compare, c
     }
   }
   return out;
+}
+
+}  // namespace eventmart
+
+namespace eventmart {
+
+// One watch request's streaming response, read piece by piece with a
+// deadline per read (tcp_stream closes itself when it passes).
+class EtcdWatch::Stream {
+ public:
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+
+  void RunQueued() {
+    ioc.restart();
+    ioc.run();
+  }
+};
+
+EtcdWatch::EtcdWatch(std::vector<std::string> endpoints, std::string key, std::string range_end,
+                     std::chrono::milliseconds idle_timeout, OnPuts on_puts, std::function<bool()> paused)
+    : endpoints_(std::move(endpoints)),
+      key_(std::move(key)),
+      range_end_(std::move(range_end)),
+      idle_timeout_(idle_timeout),
+      on_puts_(std::move(on_puts)),
+      paused_(std::move(paused)) {
+  for (auto& e : endpoints_) {
+    if (e.starts_with("http://")) e.erase(0, 7);
+    while (!e.empty() && e.back() == '/') e.pop_back();
+  }
+}
+
+EtcdWatch::~EtcdWatch() { Stop(); }
+
+void EtcdWatch::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "em-watch");
+    Run();
+  });
+}
+
+void EtcdWatch::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void EtcdWatch::Run() {
+  std::size_t current = 0;
+  std::string last_error;
+  while (!stopping_) {
+    if (paused_ && paused_()) {
+      revision_ = 0;  // what happened meanwhile is not wanted
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    auto watched = WatchOnce(endpoints_[current]);
+    if (stopping_) break;
+    if (paused_ && paused_()) continue;
+    if (!watched) {
+      // An idle timeout is routine; anything else is worth one line (not one per retry).
+      if (watched.error().detail != last_error) spdlog::debug("etcd watch: {}", watched.error().Describe());
+      last_error = watched.error().detail;
+      current = (current + 1) % endpoints_.size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+// One watch: until the connection breaks, stays silent for idle_timeout_,
+// or etcd cancels it. Returns an error in every case but stopping.
+Result<void> EtcdWatch::WatchOnce(const std::string& endpoint) {
+  Stream s;
+  auto colon = endpoint.rfind(':');
+  std::string host = endpoint.substr(0, colon);
+  std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
+  beast::error_code ec;
+  asio::ip::tcp::resolver resolver(s.ioc);
+  auto endpoints = resolver.resolve(host, port, ec);
+  if (ec) return Fail(ClusterErrc::kUnavailable, endpoint + ": resolve: " + ec.message());
+  s.stream.expires_after(idle_timeout_);
+  s.stream.async_connect(endpoints, [&](beast::error_code e, const auto&) { ec = e; });
+  s.RunQueued();
+  if (ec) return Fail(ClusterErrc::kUnavailable, endpoint + ": connect: " + ec.message());
+  s.stream.socket().set_option(asio::ip::tcp::no_delay(true));
+
+  json create{{"key", Base64(key_)}, {"range_end", Base64(range_end_)}};
+  if (revision_ > 0) create["start_revision"] = std::to_string(revision_ + 1);
+  http::request<http::string_body> request{http::verb::post, "/v3/watch", 11};
+  request.set(http::field::host, endpoint);
+  request.set(http::field::content_type, "application/json");
+  request.body() = json{{"create_request", create}}.dump();
+  request.prepare_payload();
+  s.stream.expires_after(idle_timeout_);
+  http::async_write(s.stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
+  s.RunQueued();
+  if (ec) return Fail(ClusterErrc::kUnavailable, endpoint + ": watch: " + ec.message());
+
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(boost::none);
+  s.stream.expires_after(idle_timeout_);
+  http::async_read_header(s.stream, s.buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+  s.RunQueued();
+  if (ec) return Fail(ClusterErrc::kUnavailable, endpoint + ": watch: " + ec.message());
+  if (parser.get().result() != http::status::ok) {
+    return Fail(ClusterErrc::kBadResponse, endpoint + ": watch answered " + std::to_string(parser.get().result_int()));
+  }
+  std::string pending;  // bytes of a message not complete yet (messages end with '\n')
+  std::vector<char> chunk(64 * 1024);
+  while (!stopping_ && !parser.is_done()) {
+    if (paused_ && paused_()) return Fail(ClusterErrc::kUnavailable, "paused");
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    s.stream.expires_after(idle_timeout_);
+    http::async_read_some(s.stream, s.buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
+    s.RunQueued();
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return Fail(ClusterErrc::kUnavailable, endpoint + ": watch: " + ec.message());
+    pending.append(chunk.data(), chunk.size() - parser.get().body().size);
+    std::size_t start = 0;
+    for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n', start)) {
+      auto message = json::parse(std::string_view(pending).substr(start, end - start), nullptr, false);
+      start = end + 1;
+      if (message.is_discarded() || !message.contains("result")) {
+        return Fail(ClusterErrc::kBadResponse, endpoint + ": watch: a message that is not a result");
+      }
+      const json& result = message["result"];
+      if (result.value("canceled", false)) {
+        // Compacted past what this watch still needed: start from now
+        // (the caller reads the range for what it lacks).
+        revision_ = 0;
+        return Fail(ClusterErrc::kUnavailable, endpoint + ": watch canceled: " + result.dump().substr(0, 200));
+      }
+      std::vector<EtcdKv> puts;
+      if (auto events = result.find("events"); events != result.end()) {
+        for (const auto& event : *events) {
+          const json& kv = event.value("kv", json::object());
+          revision_ = std::max(revision_, Int(kv, "mod_revision"));
+          if (event.value("type", "PUT") != "PUT") continue;
+          puts.push_back({.key = Unbase64(kv.value("key", "")),
+                          .value = Unbase64(kv.value("value", "")),
+                          .create_revision = Int(kv, "create_revision"),
+                          .mod_revision = Int(kv, "mod_revision")});
+        }
+      } else if (revision_ == 0) {
+        revision_ = Int(result.value("header", json::object()), "revision");  // created: watching from here
+      }
+      if (!puts.empty()) on_puts_(std::move(puts));
+    }
+    pending.erase(0, start);
+  }
+  return Fail(ClusterErrc::kUnavailable, endpoint + ": watch ended");
 }
 
 }  // namespace eventmart

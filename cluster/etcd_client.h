@@ -5,9 +5,12 @@
 // thread that talks to etcd has its own client.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -90,6 +93,44 @@ class EtcdClient {
   std::size_t current_ = 0;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<Connection> connection_;
+};
+
+// A watch on the keys [key, range_end) through the gateway's streaming
+// POST /v3/watch, on its own thread and connection: every put is handed to
+// `on_puts` as etcd commits it, in revision order, so a follower need not
+// poll. Deletes are skipped. A connection that stays silent for
+// `idle_timeout`, breaks, or whose revision was compacted is opened again
+// (on the next endpoint), resuming after the last revision seen (or from
+// now, after a compaction): puts may be missed then, never reordered; the
+// caller notices a gap and reads the range.
+class EtcdWatch {
+ public:
+  using OnPuts = std::function<void(std::vector<EtcdKv> puts)>;
+  // While `paused` says so, no watch is open (a cluster's leader has the
+  // batches it would deliver); one opened after a pause starts from then.
+  EtcdWatch(std::vector<std::string> endpoints, std::string key, std::string range_end,
+            std::chrono::milliseconds idle_timeout, OnPuts on_puts, std::function<bool()> paused = {});
+  ~EtcdWatch();
+  EtcdWatch(const EtcdWatch&) = delete;
+  EtcdWatch& operator=(const EtcdWatch&) = delete;
+
+  void Start();
+  void Stop();  // returns within idle_timeout
+
+ private:
+  class Stream;
+  void Run();
+  Result<void> WatchOnce(const std::string& endpoint);
+
+  std::vector<std::string> endpoints_;
+  std::string key_;
+  std::string range_end_;
+  std::chrono::milliseconds idle_timeout_;
+  OnPuts on_puts_;
+  std::function<bool()> paused_;
+  std::int64_t revision_ = 0;  // the last revision seen (0: none yet)
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 }  // namespace eventmart

@@ -49,21 +49,42 @@ CommandProcessor::~CommandProcessor() { Stop(); }
 
 Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)>& progress) {
   auto started = std::chrono::steady_clock::now();
-  auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress);
-  if (!loaded) return Fail(loaded.error());
-  model_ = std::move(loaded->model);
+  StartInfo info;
+  {
+    auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress);
+    if (!loaded) return Fail(loaded.error());
+    model_ = std::move(loaded->model);
+    info = StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,
+                     .tail_events = loaded->tail_events,
+                     .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+  }
+  // The snapshot's bytes and the decoder's scratch are freed: hand their
+  // pages back instead of keeping them resident for the process's life.
+  malloc_trim(0);
   PublishCounts();
-  return StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,
-                   .tail_events = loaded->tail_events,
-                   .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
+  return info;
 }
 
 Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t)>& progress) {
   auto info = Load(progress);
   if (!info) return info;
-  // The snapshot's bytes and the decoder's scratch are freed: hand their
-  // pages back instead of keeping them resident for the process's life.
-  malloc_trim(0);
+  StartDeciding();
+  return info;
+}
+
+Result<StartInfo> CommandProcessor::StartFrom(Aggregates model, GlobalPosition position) {
+  if (position != store_.LastPosition()) {
+    return Fail(StoreErrc::kOutOfSequence, "the model is folded up to position " + std::to_string(position) +
+                                               ", the log ends at " + std::to_string(store_.LastPosition()));
+  }
+  model_ = std::move(model);
+  model_.EvictFinished();
+  PublishCounts();
+  StartDeciding();
+  return StartInfo{.position = position};
+}
+
+void CommandProcessor::StartDeciding() {
   {
     std::lock_guard lock(mu_);
     running_ = true;
@@ -73,7 +94,6 @@ Result<StartInfo> CommandProcessor::Start(const std::function<void(std::uint64_t
     pthread_setname_np(pthread_self(), "em-decider");
     Run();
   });
-  return info;
 }
 
 void CommandProcessor::StartInBackground(std::function<void(Result<StartInfo>)> loaded,

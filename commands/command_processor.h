@@ -99,6 +99,10 @@ class CommandProcessor {
 
   // Loads the state (snapshot and log), then starts deciding.
   [[nodiscard]] Result<StartInfo> Start(const std::function<void(std::uint64_t)>& progress = {});
+  // Starts deciding from `model`, already folded from the log up to
+  // `position` (a promoted cluster follower's hot model): nothing is loaded.
+  // kOutOfSequence unless `position` is the log's end.
+  [[nodiscard]] Result<StartInfo> StartFrom(Aggregates model, GlobalPosition position);
   // Accepts commands at once and loads the state on the decider thread;
   // `loaded` is told the outcome there. On failure the queued commands
   // answer kStoreUnavailable and no more are accepted.
@@ -132,6 +136,7 @@ class CommandProcessor {
   };
 
   Result<StartInfo> Load(const std::function<void(std::uint64_t)>& progress);
+  void StartDeciding();
   void FailQueued(const Error& cause);
   void PublishCounts();
   // Reads an order that left memory back from its stream (see above).

@@ -118,15 +118,16 @@ Result<void> RocksEventStore::Impl::IndexUndatedCommands() {
   return {};
 }
 
-void RocksEventStore::Impl::EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done) {
-  if (reader_ || sequence == 0) {
+void RocksEventStore::Impl::EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done,
+                                              bool copied) {
+  if (reader_ || (sequence == 0 && !copied)) {
     done(Fail(StoreErrc::kInvalidArgument, reader_ ? "store opened read-only" : "batch number 0"));
     return;
   }
   {
     std::lock_guard lock(queue_mu_);
     if (!stopping_) {
-      queue_.push_back({{}, std::move(done), sequence, std::move(batch)});
+      queue_.push_back({{}, std::move(done), sequence, copied, std::move(batch)});
       if (queue_.size() == 1) queue_cv_.notify_one();
       return;
     }
@@ -138,11 +139,12 @@ std::vector<Result<AppendResult>> RocksEventStore::Impl::StageGroup(std::vector<
                                                                     GroupState& state) {
   std::vector<Result<AppendResult>> results;
   results.reserve(group.size());
-  bool applying = std::any_of(group.begin(), group.end(), [](const PendingAppend& p) { return p.replicated_sequence > 0; });
+  bool applying = std::any_of(group.begin(), group.end(),
+                              [](const PendingAppend& p) { return p.replicated_sequence > 0 || p.copied; });
   state.replicating = !applying && replicator_.load(std::memory_order_acquire) != nullptr;
   if (state.replicating) state.replica.Start(state.position + 1);
   for (auto& pending : group) {
-    if (pending.replicated_sequence > 0) {
+    if (pending.replicated_sequence > 0 || pending.copied) {
       results.push_back(StageReplicated(pending, state));
     } else if (applying) {
       results.push_back(Fail(StoreErrc::kNotLeader, "this node is applying the leader's batches"));
@@ -200,7 +202,11 @@ void RocksEventStore::Impl::CommitGroup(std::vector<PendingAppend>& group) {
 
 Result<AppendResult> RocksEventStore::Impl::StageReplicated(const PendingAppend& pending, GroupState& state) {
   if (failed_) return Fail(StoreErrc::kStoreFailed);
-  if (pending.replicated_sequence != state.sequence + 1) {
+  if (pending.copied && pending.replicated_sequence != 0 && pending.replicated_sequence < state.sequence) {
+    return Fail(StoreErrc::kOutOfSequence, "copy ends at batch " + std::to_string(pending.replicated_sequence) +
+                                               ", this store has batch " + std::to_string(state.sequence));
+  }
+  if (!pending.copied && pending.replicated_sequence != state.sequence + 1) {
     return Fail(StoreErrc::kOutOfSequence, "batch " + std::to_string(pending.replicated_sequence) + " after batch " +
                                                std::to_string(state.sequence));
   }
@@ -229,7 +235,7 @@ Result<AppendResult> RocksEventStore::Impl::StageReplicated(const PendingAppend&
     // Dated by this node's clock: each node prunes its own records.
     state.batch.Put(command_expiry(), ExpiryKey(WallClockMs(), command.id), rocksdb::Slice());
   }
-  state.sequence = pending.replicated_sequence;
+  if (!pending.copied || pending.replicated_sequence != 0) state.sequence = pending.replicated_sequence;
   std::string sequence;
   PutFixed64BE(&sequence, state.sequence);
   state.batch.Put(kSequenceKey, sequence);

@@ -352,6 +352,25 @@ Result<void> RocksEventStore::ApplyReplicated(std::uint64_t sequence, std::strin
   return {};
 }
 
+Result<void> RocksEventStore::ApplyCopied(std::string batch, std::uint64_t sequence) {
+  std::promise<Result<AppendResult>> applied;
+  auto future = applied.get_future();
+  impl_->EnqueueReplicated(sequence, std::move(batch),
+                           [&applied](Result<AppendResult> r) { applied.set_value(std::move(r)); }, /*copied=*/true);
+  auto result = future.get();
+  if (!result) return Fail(std::move(result.error()));
+  return {};
+}
+
+Result<RocksEventStore::CopiedPage> RocksEventStore::ReadLogPage(GlobalPosition from, std::size_t max_events) const {
+  return impl_->ReadLogPage(from, max_events);
+}
+
+Result<RocksEventStore::CopiedPage> RocksEventStore::ReadCommandPage(std::string_view after,
+                                                                     std::size_t max_records) const {
+  return impl_->ReadCommandPage(after, max_records);
+}
+
 Result<GlobalPosition> RocksEventStore::CatchUp() { return impl_->CatchUp(); }
 Result<GlobalPosition> RocksEventStore::CopyTo(const std::string& dir) const { return impl_->CopyTo(dir); }
 Result<StoreStats> RocksEventStore::ComputeStats() const { return impl_->ComputeStats(); }

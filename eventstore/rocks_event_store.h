@@ -103,6 +103,29 @@ class RocksEventStore final : public EventStore {
   // unless it follows the last batch and the last position exactly.
   [[nodiscard]] Result<void> ApplyReplicated(std::uint64_t sequence, std::string batch);
 
+  // Catch-up of a member that etcd can no longer serve (cluster/, "a node
+  // further behind than etcd's retained batches"): a peer copies its log
+  // and idempotency records in the exact stored form, page by page.
+  struct CopiedPage {
+    std::string batch;             // a replicated batch (replicated_batch.h)
+    GlobalPosition end = 0;        // the log's end in the snapshot the page was read from
+    std::uint64_t sequence = 0;    // the last replicated batch in that snapshot
+    bool more = false;             // commands: records after the page's last id remain
+  };
+  // Up to `max_events` envelopes from position `from` (the batch holds no
+  // commands), all read from one RocksDB snapshot, with that snapshot's end
+  // and batch number: a page that reaches `end` leaves the copy exactly at
+  // batch `sequence`.
+  [[nodiscard]] Result<CopiedPage> ReadLogPage(GlobalPosition from, std::size_t max_events) const;
+  // Up to `max_records` command records (idempotency) with ids after
+  // `after` ("" = from the first), as stored.
+  [[nodiscard]] Result<CopiedPage> ReadCommandPage(std::string_view after, std::size_t max_records) const;
+  // Writes a page copied from a peer at the positions it names (blocking,
+  // through the committer). `sequence` > 0 then becomes this store's
+  // replicated batch number; it may not go back. kOutOfSequence unless the
+  // page's first position follows this log's end.
+  [[nodiscard]] Result<void> ApplyCopied(std::string batch, std::uint64_t sequence);
+
   // Counts by a full scan of the log (progress is the caller's concern).
   [[nodiscard]] Result<StoreStats> ComputeStats() const;
 

@@ -7,6 +7,7 @@
 //   rocks_committer.cc     the append queue and the group-commit thread
 //   rocks_options.cc       RocksDB options and column-family tuning
 //   rocks_maintenance.cc   stats and copies (checkpoints, reader copies)
+//   replica_copy.cc        pages of the log and command records for a peer
 #pragma once
 
 #include <rocksdb/db.h>
@@ -58,6 +59,7 @@ class RocksEventStore::Impl {
     AppendRequest request;
     AppendCallback done;
     std::uint64_t replicated_sequence = 0;  // > 0: a leader's batch to apply as is
+    bool copied = false;  // a page copied from a peer: replicated_sequence is the number to set (0: keep)
     std::string replicated;
   };
 
@@ -82,7 +84,10 @@ class RocksEventStore::Impl {
   void StartCommitter();
   void Enqueue(AppendRequest request, AppendCallback done);
   void EnqueuePrune(std::int64_t recorded_before_ms, std::function<void(Result<std::uint64_t>)> done);
-  void EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done);
+  void EnqueueReplicated(std::uint64_t sequence, std::string batch, AppendCallback done, bool copied = false);
+  // A peer's copy (replica_copy.cc).
+  Result<CopiedPage> ReadLogPage(GlobalPosition from, std::size_t max_events) const;
+  Result<CopiedPage> ReadCommandPage(std::string_view after, std::size_t max_records) const;
   void SetReplicator(Replicator* replicator) { replicator_.store(replicator, std::memory_order_release); }
   std::uint64_t sequence() const { return published_sequence_.load(std::memory_order_acquire); }
   Result<void> LoadSequence();

@@ -15,9 +15,12 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_RUN="${1:-10}"
 CONNECTIONS="${2:-64}"
 FAILOVERS="${3:-5}"
-BIN=$PWD/build/release/tools/eventmart
-[ -f build/release/build.ninja ] || cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release --target eventmart >/dev/null
+# EVENTMART_BIN=path runs another build (e.g. an older commit's, for a before/after).
+BIN=${EVENTMART_BIN:-$PWD/build/release/tools/eventmart}
+if [ -z "${EVENTMART_BIN:-}" ]; then
+  [ -f build/release/build.ninja ] || cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build/release --target eventmart >/dev/null
+fi
 dir=$(mktemp -d /tmp/eventmart-cluster-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -TERM $p 2>/dev/null || true; done; sleep 2; rm -rf "$dir"' EXIT

@@ -43,7 +43,7 @@ std::optional<ClusterOptions> ToClusterOptions(const ServeOptions& options) {
     return std::nullopt;
   }
   ClusterOptions cluster{.node_id = options.node_id, .peers = std::move(*peers), .prefix = options.cluster_prefix,
-                         .retain_batches = options.cluster_retain_batches};
+                         .retain_batches = options.cluster_retain_batches, .admin_token = options.admin_token};
   std::string_view endpoints = options.etcd_endpoints;
   while (!endpoints.empty()) {
     auto comma = endpoints.find(',');
@@ -104,12 +104,11 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
   std::unique_ptr<KafkaRelay> relay;  // the cluster thread's, while leading
   ClusterNode* cluster = nullptr;     // set below, before the node starts
   LeaderHooks hooks{
-      .start = [&]() -> Result<std::shared_ptr<CommandProcessor>> {
+      .start = [&](Aggregates model, GlobalPosition position) -> Result<std::shared_ptr<CommandProcessor>> {
         auto processor = std::make_shared<CommandProcessor>(*store, clock, processor_options, &snapshot_files);
-        auto loaded = processor->Start();
-        if (!loaded) return Fail(loaded.error());
-        spdlog::info("leading: state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})",
-                     loaded->seconds, loaded->snapshot_position, loaded->tail_events, loaded->position);
+        auto started = processor->StartFrom(std::move(model), position);
+        if (!started) return Fail(started.error());
+        spdlog::info("leading from the hot write model at position {}", position);
         if (kafka) {
           // Resumes from the checkpoint the last leader published (or this
           // node's own, if later): events relayed after it go again, with
@@ -139,7 +138,8 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
       .relayed = [&] {
         // The node's thread, like start and stop: the relay is not swapped meanwhile.
         return relay ? relay->Status().position : GlobalPosition{0};
-      }};
+      },
+      .load_model = [&] { return LoadWriteModel(*store, &snapshot_files, store->LastPosition()); }};
   ClusterNode node(*store, std::move(cluster_options), std::move(hooks));
   cluster = &node;
   App app{*store, nullptr, projector, *stores.views, *ranking, clock, std::move(app_options)};

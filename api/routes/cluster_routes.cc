@@ -4,6 +4,9 @@
 #include "api/cluster_view.h"
 #include "api/json_io.h"
 
+#include <cstdint>
+#include <optional>
+
 namespace eventmart {
 namespace {
 
@@ -35,10 +38,61 @@ void ClusterRoute(App& app, const HttpRequest& req, const PathParams&, Respond r
   respond(JsonResponse(200, StatusJson(app.cluster ? app.cluster->Status() : SingleNodeStatus(app))));
 }
 
+// Command ids are bytes: the cursor travels as hex.
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// A copied page: the replicated batch's bytes, and where the peer stood.
+HttpResponse CopyResponse(const Result<ClusterCopyPage>& page) {
+  if (!page) return ErrorResponse(page.error());
+  return HttpResponse{.status = 200,
+                      .body = page->batch,
+                      .content_type = "application/octet-stream",
+                      .headers = {{"EventMart-End", std::to_string(page->end)},
+                                  {"EventMart-Sequence", std::to_string(page->sequence)},
+                                  {"EventMart-More", page->more ? "true" : "false"}}};
+}
+
+// Pages of the committed log for a member that catches up (cluster/peer_client.h).
+void CopyLogRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  if (app.cluster == nullptr) return respond(ErrorResponse(404, "NOT_FOUND", "this server is not a cluster node"));
+  auto from = QueryInt(req.query, "from", 1, 1, INT64_MAX);
+  if (!from) return respond(ErrorResponse(from.error()));
+  auto limit = QueryInt(req.query, "limit", 1000, 1, 10'000);
+  if (!limit) return respond(ErrorResponse(limit.error()));
+  respond(CopyResponse(app.cluster->CopyLog(static_cast<GlobalPosition>(*from), static_cast<std::size_t>(*limit))));
+}
+
+void CopyCommandsRoute(App& app, const HttpRequest& req, const PathParams&, Respond respond, Post) {
+  if (!IsAdmin(app, req)) return respond(UnauthorizedResponse());
+  if (app.cluster == nullptr) return respond(ErrorResponse(404, "NOT_FOUND", "this server is not a cluster node"));
+  auto after = FromHex(QueryParam(req.query, "after").value_or(""));
+  if (!after) return respond(ErrorResponse(400, "INVALID_REQUEST", "after must be hexadecimal bytes"));
+  auto limit = QueryInt(req.query, "limit", 1000, 1, 10'000);
+  if (!limit) return respond(ErrorResponse(limit.error()));
+  respond(CopyResponse(app.cluster->CopyCommands(*after, static_cast<std::size_t>(*limit))));
+}
+
 }  // namespace
 
 void AddClusterRoutes(Router& router, App& app) {
   AddRoute(router, "GET", "/api/v1/admin/cluster", app, ClusterRoute);
+  AddRoute(router, "GET", "/api/v1/admin/cluster/log", app, CopyLogRoute);
+  AddRoute(router, "GET", "/api/v1/admin/cluster/commands", app, CopyCommandsRoute);
 }
 
 void RenderClusterMetrics(const App& app, std::string* out) {

@@ -53,6 +53,17 @@ std::int64_t BalanceOn(DevCluster& cluster, int id, std::int64_t user, std::int6
   return r.json()["balance"].get<std::int64_t>();
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// What node `id` logged since dev-cluster started it (and since the test restarted it).
+std::string NodeLog(DevCluster& cluster, int id) {
+  std::string base = cluster.dir() + "/node-" + std::to_string(id);
+  return ReadFile(base + ".log") + ReadFile(base + "-restarted.log");
+}
+
 int AnyFollower(DevCluster& cluster, int leader, int other = 0) {
   for (int id = 1; id <= 3; ++id) {
     if (id != leader && id != other && cluster.node(id).up) return id;
@@ -302,12 +313,14 @@ TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
   int leader = cluster.WaitForLeader();
   REQUIRE(leader != 0);
   LeaderClient setup(cluster, leader);
-  // Given a coupon of 30 and a product with 25 in stock, and 60 buyers
+  // Given a coupon of 45 and a product with 40 in stock, and 60 buyers (both
+  // run out after the leader is killed: the new leader's model must know
+  // what the old one gave out)
   auto coupon = setup.Post("/api/v1/admin/coupons",
-                           R"({"name":"race","discountType":"FIXED","discountValue":10,"totalQuantity":30})", "coupon",
+                           R"({"name":"race","discountType":"FIXED","discountValue":10,"totalQuantity":45})", "coupon",
                            15s, {kAdmin});
   REQUIRE(coupon.status == 201);
-  auto product = setup.Post("/api/v1/admin/products", R"({"name":"Lamp","price":100,"stock":25})", "lamp", 15s, {kAdmin});
+  auto product = setup.Post("/api/v1/admin/products", R"({"name":"Lamp","price":100,"stock":40})", "lamp", 15s, {kAdmin});
   REQUIRE(product.status == 201);
   std::vector<std::int64_t> buyers;
   for (int i = 0; i < 60; ++i) {
@@ -315,6 +328,13 @@ TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
     REQUIRE(user.status == 201);
     buyers.push_back(user.json()["userId"]);
   }
+
+  // And one lamp bought and paid for at once by the first buyer
+  REQUIRE(setup.Post("/api/v1/points/" + Id(buyers[0]) + "/charge", R"({"amount":1000})", "charge-0").status == 200);
+  auto paid_order = setup.Post("/api/v1/orders", OrderBody(buyers[0], OneLine(product.json(), 1), R"(,"pay":true)"),
+                               "paid-before");
+  REQUIRE(paid_order.status == 201);
+  REQUIRE(paid_order.json()["status"] == "PAID");
 
   // When every buyer asks for the coupon and one lamp, half before and half
   // during a kill -9 of the leader, each retrying with its key until answered
@@ -347,12 +367,21 @@ TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
   cluster.KillNode(leader);
   for (auto& t : during) t.join();
 
-  // Then exactly 30 coupons and 25 lamps went out, and every surviving node says so
+  // Then exactly 45 coupons and 40 lamps went out, and every surviving node says so
   CHECK(other == 0);
-  CHECK(issued == 30);
-  CHECK(sold_out == 30);
-  CHECK(ordered == 25);
-  CHECK(out_of_stock == 35);
+  CHECK(issued == 45);
+  CHECK(sold_out == 15);
+  CHECK(ordered == 39);  // and the one paid for before the failover
+  CHECK(out_of_stock == 21);
+  // And the new leader decided from its hot write model, where the order
+  // paid before the failover is paid: paying it again is refused
+  int successor = cluster.WaitForLeader(15s, leader);
+  REQUIRE(successor != 0);
+  CHECK(NodeLog(cluster, successor).find("leading from the hot write model") != std::string::npos);
+  LeaderClient after(cluster, successor);
+  auto again = after.Post("/api/v1/payments", PayBody(paid_order.json()["orderId"], buyers[0]), "pay-again");
+  CHECK(again.status == 409);
+  CHECK(again.json()["code"] == "ORDER_NOT_PAYABLE");
   for (int id = 1; id <= 3; ++id) {
     if (id == leader) continue;
     HttpClient c("127.0.0.1", PortOf(cluster.node(id).url));
@@ -364,6 +393,95 @@ TEST_CASE("Coupon and stock races across a failover stay exact", "[cluster]") {
     REQUIRE(got_product.status == 200);
     CHECK(got_product.json()["stock"] == 0);
   }
+}
+
+TEST_CASE("Members further behind than etcd keeps catch up from a peer by themselves, idempotency records included",
+          "[cluster]") {
+  DevCluster cluster("cluster-copy", {"--cluster-retain-batches", "100"});  // the smallest serve takes
+  int leader = cluster.WaitForLeader();
+  REQUIRE(leader != 0);
+  REQUIRE(cluster.WaitForAgreement(leader));
+  int down = AnyFollower(cluster, leader);
+  int wiped = AnyFollower(cluster, leader, down);
+  LeaderClient client(cluster, leader);
+  auto user = client.Post("/api/v1/users", R"({"name":"cy"})", "cy");
+  REQUIRE(user.status == 201);
+  std::int64_t cy = user.json()["userId"];
+  REQUIRE(client.Post("/api/v1/points/" + Id(cy) + "/charge", R"({"amount":1})", "charge-0").status == 200);
+  REQUIRE(cluster.WaitApplied(down, PositionOf(user)));
+
+  // Given one follower crashed and the other stopped with its folder wiped
+  cluster.KillNode(down);
+  cluster.KillNode(wiped, SIGTERM);
+  std::filesystem::remove_all(cluster.node(wiped).data_dir);
+
+  // When the leader commits far more batches than etcd keeps (each charge is
+  // its own batch), and a refused command with a key is recorded too
+  std::map<int, std::string> answers;
+  Response last;
+  for (int i = 1; i <= 150; ++i) {
+    last = client.Post("/api/v1/points/" + Id(cy) + "/charge", R"({"amount":)" + std::to_string(i) + "}",
+                       "charge-" + std::to_string(i));
+    REQUIRE(last.status == 200);
+    answers[i] = last.body;
+  }
+  auto refused = client.Post("/api/v1/points/999999/charge", R"({"amount":5})", "refused");
+  REQUIRE(refused.status == 404);
+  // (the leader trims etcd's log every ~2 s)
+  std::this_thread::sleep_for(3s);
+
+  // And both members come back
+  cluster.RestartNode(down);
+  cluster.RestartNode(wiped);
+
+  // Then each converges by itself, having copied what etcd no longer had from a peer
+  auto tail = client.Post("/api/v1/points/" + Id(cy) + "/charge", R"({"amount":1000})", "after");
+  REQUIRE(tail.status == 200);
+  for (int id : {down, wiped}) {
+    INFO("node " << id);
+    REQUIRE(cluster.WaitApplied(id, PositionOf(tail)));
+    CHECK(BalanceOn(cluster, id, cy, PositionOf(tail)) == 1 + 150 * 151 / 2 + 1000);
+    CHECK(NodeLog(cluster, id).find("idempotency records from node") != std::string::npos);
+  }
+
+  // And the copy routes answer pages with the admin token only, and refuse bad cursors
+  HttpClient peer("127.0.0.1", PortOf(cluster.node(leader).url));
+  auto page = peer.Get("/api/v1/admin/cluster/log?from=1&limit=2", {kAdmin});
+  CHECK(page.status == 200);
+  CHECK(page.headers["content-type"] == "application/octet-stream");
+  CHECK(std::stoll(page.headers["eventmart-end"]) >= PositionOf(tail));
+  CHECK(peer.Get("/api/v1/admin/cluster/log?from=1").status == 401);
+  CheckError(peer.Get("/api/v1/admin/cluster/log?from=0", {kAdmin}), 400, "INVALID_REQUEST");
+  CheckError(peer.Get("/api/v1/admin/cluster/commands?after=zz", {kAdmin}), 400, "INVALID_REQUEST");
+
+  // And when every other node is down, the member that was down leads and
+  // answers a repeated key with the first outcome, changing nothing
+  cluster.KillNode(leader);
+  cluster.KillNode(wiped);
+  REQUIRE(cluster.WaitForLeader(15s) == down);
+  LeaderClient on_down(cluster, down);
+  auto repeated = on_down.Post("/api/v1/points/" + Id(cy) + "/charge", R"({"amount":7})", "charge-7");
+  CHECK(repeated.status == 200);
+  CHECK(repeated.body == answers[7]);
+  auto refused_again = on_down.Post("/api/v1/points/999999/charge", R"({"amount":5})", "refused");
+  CHECK(refused_again.status == 404);
+  CHECK(refused_again.body == refused.body);
+  auto balance = on_down.Post("/api/v1/points/" + Id(cy) + "/charge", R"({"amount":1})", "one-more");
+  REQUIRE(balance.status == 200);
+  CHECK(balance.json()["balance"] == 1 + 150 * 151 / 2 + 1000 + 1);
+
+  // And every store verifies and replays the same bytes once all have it
+  cluster.RestartNode(leader);
+  cluster.RestartNode(wiped);
+  for (int id = 1; id <= 3; ++id) REQUIRE(cluster.WaitApplied(id, PositionOf(balance)));
+  cluster.StopAll();
+  std::vector<std::string> replays;
+  for (int id = 1; id <= 3; ++id) {
+    RunOk({EVENTMART_BIN, "verify", "--data-dir", cluster.node(id).data_dir});
+    replays.push_back(RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(id).data_dir}).out);
+  }
+  CHECK(replays[0] == replays[1]);
+  CHECK(replays[1] == replays[2]);
 }
 
 TEST_CASE("Only the leader relays to Kafka, and after a kill -9 the new leader skips nothing", "[cluster][kafka]") {

@@ -403,6 +403,11 @@ test('every response of a session matches docs/openapi.yaml', { timeout: 120000 
     await call('GET', '/api/v1/admin/feed', { expect: [401, 'UNAUTHORIZED'] });
     await call('GET', '/api/v1/admin/cluster', { headers: ADMIN, expect: 200 });
     await call('GET', '/api/v1/admin/cluster', { expect: [401, 'UNAUTHORIZED'] });
+    // A cluster member's catch-up routes: a single node has nothing to copy from
+    await call('GET', '/api/v1/admin/cluster/log?from=1', { headers: ADMIN, expect: [404, 'NOT_FOUND'] });
+    await call('GET', '/api/v1/admin/cluster/log?from=1', { expect: [401, 'UNAUTHORIZED'] });
+    await call('GET', '/api/v1/admin/cluster/commands?after=', { headers: ADMIN, expect: [404, 'NOT_FOUND'] });
+    await call('GET', '/api/v1/admin/cluster/commands', { expect: [401, 'UNAUTHORIZED'] });
     const name = projections.body.items[0].name;
     await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { headers: ADMIN, expect: 202 });
     await call('POST', `/api/v1/admin/projections/${name}/rebuild`, { headers: ADMIN, expect: 202 });  // already asked for: its state
