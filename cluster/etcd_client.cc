@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cluster/cluster_errors.h"
+#include "cluster/http_connection.h"
 
 namespace eventmart {
 namespace {
@@ -135,59 +136,7 @@ std::string PrefixEnd(std::string prefix) {
   return std::string(1, '\0');  // every key
 }
 
-class EtcdClient::Connection {
- public:
-  asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
-  beast::flat_buffer buffer;
-  bool open = false;
-
-  void Close() {
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream.close();
-    buffer.clear();
-    open = false;
-  }
-
-  // Runs the queued operation to completion (or to the stream's deadline).
-  void RunQueued() {
-    ioc.restart();
-    ioc.run();
-  }
-
-  beast::error_code Connect(const std::string& host, const std::string& port, std::chrono::milliseconds timeout) {
-    beast::error_code ec;
-    asio::ip::tcp::resolver resolver(ioc);
-    auto endpoints = resolver.resolve(host, port, ec);
-    if (ec) return ec;
-    stream.expires_after(timeout);
-    stream.async_connect(endpoints, [&](beast::error_code e, const auto&) { ec = e; });
-    RunQueued();
-    if (!ec) {
-      open = true;
-      stream.socket().set_option(asio::ip::tcp::no_delay(true));
-    }
-    return ec;
-  }
-
-  beast::error_code Exchange(http::request<http::string_body>& request, http::response<http::string_body>* response,
-                             std::chrono::milliseconds timeout) {
-    beast::error_code ec;
-    stream.expires_after(timeout);
-    http::async_write(stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
-    RunQueued();
-    if (ec) return ec;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(256u << 20);
-    stream.expires_after(timeout);
-    http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
-    RunQueued();
-    if (ec) return ec;
-    *response = parser.release();
-    return ec;
-  }
-};
+class EtcdClient::Connection : public HttpConnection {};
 
 EtcdClient::EtcdClient(std::vector<std::string> endpoints, std::chrono::milliseconds timeout)
     : endpoints_(std::move(endpoints)), timeout_(timeout), connection_(std::make_unique<Connection>()) {
@@ -211,8 +160,8 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
     std::string host = endpoint.substr(0, colon);
     std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      bool reused = connection_->open;
-      if (!connection_->open) {
+      bool reused = connection_->open();
+      if (!connection_->open()) {
         if (auto ec = connection_->Connect(host, port, timeout_)) {
           last_error = endpoint + ": connect: " + ec.message();
           connection_->Close();
@@ -226,7 +175,7 @@ Result<std::string> EtcdClient::Call(const std::string& path, const std::string&
       request.body() = body;
       request.prepare_payload();
       http::response<http::string_body> response;
-      if (auto ec = connection_->Exchange(request, &response, timeout_)) {
+      if (auto ec = connection_->Exchange(request, &response, timeout_, 256u << 20)) {
         last_error = endpoint + path + ": " + ec.message();
         connection_->Close();
         if (reused && ec != beast::error::timeout) continue;

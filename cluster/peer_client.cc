@@ -2,19 +2,16 @@
 
 #include "cluster/peer_client.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
 
 #include "cluster/cluster_errors.h"
+#include "cluster/http_connection.h"
 
 namespace eventmart {
 namespace {
 
-namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
@@ -37,26 +34,7 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
-class PeerClient::Connection {
- public:
-  asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
-  beast::flat_buffer buffer;
-  bool open = false;
-
-  void Close() {
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream.close();
-    buffer.clear();
-    open = false;
-  }
-
-  void RunQueued() {
-    ioc.restart();
-    ioc.run();
-  }
-};
+class PeerClient::Connection : public HttpConnection {};
 
 PeerClient::PeerClient(std::string base_url, std::string admin_token, std::chrono::milliseconds timeout)
     : admin_token_(std::move(admin_token)), timeout_(timeout), connection_(std::make_unique<Connection>()) {
@@ -79,39 +57,21 @@ Result<PeerPage> PeerClient::CommandPage(const std::string& after, std::size_t l
 Result<PeerPage> PeerClient::Get(const std::string& target) {
   auto& c = *connection_;
   std::string where = host_ + ":" + port_ + target;
-  beast::error_code ec;
-  if (!c.open) {
-    asio::ip::tcp::resolver resolver(c.ioc);
-    auto endpoints = resolver.resolve(host_, port_, ec);
-    if (ec) return Fail(ClusterErrc::kUnavailable, where + ": resolve: " + ec.message());
-    c.stream.expires_after(timeout_);
-    c.stream.async_connect(endpoints, [&](beast::error_code e, const auto&) { ec = e; });
-    c.RunQueued();
-    if (ec) {
+  if (!c.open()) {
+    if (auto ec = c.Connect(host_, port_, timeout_)) {
       c.Close();
       return Fail(ClusterErrc::kUnavailable, where + ": connect: " + ec.message());
     }
-    c.open = true;
   }
   http::request<http::empty_body> request{http::verb::get, target, 11};
   request.set(http::field::host, host_ + ":" + port_);
   request.set(http::field::authorization, "Bearer " + admin_token_);
   request.keep_alive(true);
-  c.stream.expires_after(timeout_);
-  http::async_write(c.stream, request, [&](beast::error_code e, std::size_t) { ec = e; });
-  c.RunQueued();
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(1u << 30);
-  if (!ec) {
-    c.stream.expires_after(timeout_);
-    http::async_read(c.stream, c.buffer, parser, [&](beast::error_code e, std::size_t) { ec = e; });
-    c.RunQueued();
-  }
-  if (ec) {
+  http::response<http::string_body> response;
+  if (auto ec = c.Exchange(request, &response, timeout_, 1u << 30)) {
     c.Close();
     return Fail(ClusterErrc::kUnavailable, where + ": " + ec.message());
   }
-  auto response = parser.release();
   if (!response.keep_alive()) c.Close();
   if (response.result() != http::status::ok) {
     return Fail(ClusterErrc::kBadResponse,
