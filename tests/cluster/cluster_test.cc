@@ -71,6 +71,16 @@ int AnyFollower(DevCluster& cluster, int leader, int other = 0) {
   return 0;
 }
 
+// Every node's store passes `verify`; then each one's `replay` output.
+std::vector<std::string> VerifiedReplays(DevCluster& cluster) {
+  std::vector<std::string> replays;
+  for (int id = 1; id <= 3; ++id) {
+    RunOk({EVENTMART_BIN, "verify", "--data-dir", cluster.node(id).data_dir});
+    replays.push_back(RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(id).data_dir}).out);
+  }
+  return replays;
+}
+
 }  // namespace
 
 TEST_CASE("A cluster acknowledges with one follower down, refuses with two down, and a wiped node catches up",
@@ -249,11 +259,7 @@ TEST_CASE("kill -9 of the leader under order and pay load loses no acknowledged 
     BalanceOn(cluster, id, users[0], commit);  // and its read models have folded it all
   }
   cluster.StopAll();
-  std::vector<std::string> replays;
-  for (int id = 1; id <= 3; ++id) {
-    RunOk({EVENTMART_BIN, "verify", "--data-dir", cluster.node(id).data_dir});
-    replays.push_back(RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(id).data_dir}).out);
-  }
+  std::vector<std::string> replays = VerifiedReplays(cluster);
   CHECK(replays[0] == replays[1]);
   CHECK(replays[1] == replays[2]);
   std::map<std::int64_t, int> placed_events;
@@ -475,11 +481,7 @@ TEST_CASE("Members further behind than etcd keeps catch up from a peer by themse
   cluster.RestartNode(wiped);
   for (int id = 1; id <= 3; ++id) REQUIRE(cluster.WaitApplied(id, PositionOf(balance)));
   cluster.StopAll();
-  std::vector<std::string> replays;
-  for (int id = 1; id <= 3; ++id) {
-    RunOk({EVENTMART_BIN, "verify", "--data-dir", cluster.node(id).data_dir});
-    replays.push_back(RunOk({EVENTMART_BIN, "replay", "--data-dir", cluster.node(id).data_dir}).out);
-  }
+  std::vector<std::string> replays = VerifiedReplays(cluster);
   CHECK(replays[0] == replays[1]);
   CHECK(replays[1] == replays[2]);
 }
