@@ -235,9 +235,10 @@ void CommandProcessor::Process(Pending& item) {
 }
 
 void CommandProcessor::WaitForAnswers() {
-  for (auto seen = appends_answered_.load(std::memory_order_acquire); seen < appends_sent_;
-       seen = appends_answered_.load(std::memory_order_acquire)) {
-    appends_answered_.wait(seen, std::memory_order_acquire);
+  auto& answered = in_flight_->answered;
+  for (auto seen = answered.load(std::memory_order_acquire); seen < appends_sent_;
+       seen = answered.load(std::memory_order_acquire)) {
+    answered.wait(seen, std::memory_order_acquire);
   }
 }
 
@@ -272,8 +273,8 @@ bool CommandProcessor::ReplayIfKnown(Pending& item) {
   {
     // Checked before the store: a key leaves this set only after its record
     // is durable, so between the two checks nothing can slip through.
-    std::lock_guard lock(keys_mu_);
-    if (keys_in_flight_.contains(idem.key)) {
+    std::lock_guard lock(in_flight_->keys_mu);
+    if (in_flight_->keys.contains(idem.key)) {
       item.done({Fail(CommandErrc::kRequestInProgress), std::nullopt});
       return true;
     }
@@ -338,20 +339,21 @@ void CommandProcessor::Commit(Pending& item, Result<Events> decided) {
     key = item.idempotency->key;
     request.command_id = std::string(kKeyPrefix) + key;
     request.command_payload = EncodeIdempotencyPayload(item.idempotency->request, item.render(reply));
-    std::lock_guard lock(keys_mu_);
-    keys_in_flight_.insert(key);
+    std::lock_guard lock(in_flight_->keys_mu);
+    in_flight_->keys.insert(key);
   }
   // Even a rejection goes through the committer, as an empty append: its
   // answer may rest on state that is not durable yet, so it waits its turn.
   ++appends_sent_;
-  store_.AppendAsync(std::move(request), [this, key = std::move(key), reply = std::move(reply),
+  // The callback holds in_flight_, never `this`: it may run after the processor is gone.
+  store_.AppendAsync(std::move(request), [in_flight = in_flight_, key = std::move(key), reply = std::move(reply),
                                           done = std::move(item.done)](Result<AppendResult> r) mutable {
     // An atomic, not a lock, on the committer's path: only the rare read-back waits.
-    appends_answered_.fetch_add(1, std::memory_order_release);
-    appends_answered_.notify_all();
+    in_flight->answered.fetch_add(1, std::memory_order_release);
+    in_flight->answered.notify_all();
     if (!key.empty()) {
-      std::lock_guard lock(keys_mu_);
-      keys_in_flight_.erase(key);
+      std::lock_guard lock(in_flight->keys_mu);
+      in_flight->keys.erase(key);
     }
     if (!r) {
       done({Fail(CommandErrc::kStoreUnavailable, r.error().Describe()), std::nullopt});

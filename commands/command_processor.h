@@ -38,6 +38,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -160,8 +161,17 @@ class CommandProcessor {
   // order is read back from its stream only once every earlier append is
   // answered: its closing event may still be on its way to the disk.
   std::uint64_t appends_sent_ = 0;  // decider thread only
-  std::atomic<std::uint64_t> appends_answered_{0};
   void WaitForAnswers();
+
+  // What the store's answer to an append touches. Shared with the answer's
+  // callback, which runs on the committer's thread and may run after this
+  // processor is gone (destroyed while appends were in flight).
+  struct InFlight {
+    std::atomic<std::uint64_t> answered{0};
+    std::mutex keys_mu;
+    std::unordered_set<std::string> keys;  // idempotency keys being appended
+  };
+  std::shared_ptr<InFlight> in_flight_ = std::make_shared<InFlight>();
 
   mutable std::mutex counts_mu_;
   AggregateCounts counts_;
@@ -174,9 +184,6 @@ class CommandProcessor {
   bool wake_ = false;
   std::atomic<std::size_t> queue_depth_{0};
   std::thread thread_;
-
-  std::mutex keys_mu_;
-  std::unordered_set<std::string> keys_in_flight_;
 };
 
 }  // namespace eventmart

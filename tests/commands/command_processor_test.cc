@@ -256,3 +256,73 @@ TEST_CASE("Waiting-room requests are decided in arrival order, and those left pe
   CHECK(tail->at(1).record.type == "couponRequest.CouponRequested");
   CHECK(tail->at(2).record.type == "couponRequest.CouponRequestDecided");
 }
+
+namespace {
+
+// A log that holds its answers to appends until the test lets them go, as a
+// slow disk would: the appends reach the log in memory only then.
+class HeldAnswersLog final : public EventStore {
+ public:
+  void AppendAsync(AppendRequest request, AppendCallback done) override {
+    std::lock_guard lock(mu_);
+    held_.emplace_back(std::move(request), std::move(done));
+  }
+  std::size_t held() {
+    std::lock_guard lock(mu_);
+    return held_.size();
+  }
+  // Appends what was held, and answers each as the log does.
+  void Release() {
+    std::vector<std::pair<AppendRequest, AppendCallback>> held;
+    {
+      std::lock_guard lock(mu_);
+      held.swap(held_);
+    }
+    for (auto& [request, done] : held) done(log_.Append(std::move(request)));
+  }
+  Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, StreamVersion from,
+                                                std::size_t limit) const override {
+    return log_.ReadStream(stream, from, limit);
+  }
+  Result<std::size_t> Scan(const ScanOptions& options, const ScanVisitor& visit) const override {
+    return log_.Scan(options, visit);
+  }
+  GlobalPosition LastPosition() const override { return log_.LastPosition(); }
+  bool WaitForPosition(GlobalPosition position, std::chrono::milliseconds timeout) const override {
+    return log_.WaitForPosition(position, timeout);
+  }
+  Result<std::optional<AppendResult>> FindCommand(std::string_view command_id) const override {
+    return log_.FindCommand(command_id);
+  }
+
+ private:
+  InMemoryEventStore log_;
+  std::mutex mu_;
+  std::vector<std::pair<AppendRequest, AppendCallback>> held_;
+};
+
+}  // namespace
+
+TEST_CASE("An append answered after its processor is gone still answers its command, touching nothing freed",
+          "[commands]") {
+  HeldAnswersLog log;
+  ManualClock clock{1'700'000'000'000};
+  std::promise<Outcome> answered;
+  {
+    // Given a processor whose command is decided and handed to the log
+    CommandProcessor processor(log, clock, {});
+    REQUIRE(processor.Start());
+    processor.Submit(RegisterUser{"kim"}, Idempotency{.key = "first", .request = "{}"},
+                     [](const Result<Reply>& r) { return r ? std::string("ok") : r.error().code.message(); },
+                     [&answered](Outcome o) { answered.set_value(std::move(o)); });
+    for (int i = 0; i < 2000 && log.held() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    REQUIRE(log.held() == 1);
+    // When the processor is stopped and destroyed before the log answers
+  }
+  log.Release();
+  // Then the command gets its answer (under ASan: with nothing freed touched)
+  auto outcome = answered.get_future().get();
+  REQUIRE(outcome.reply);
+  CHECK(std::holds_alternative<UserReply>(*outcome.reply));
+  CHECK(log.LastPosition() == 1);
+}
