@@ -5,18 +5,9 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/serve_args.h"
 
 using namespace eventmart::testing;
-
-namespace {
-
-std::vector<std::string> ServeArgs(const std::string& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
-}  // namespace
 
 TEST_CASE("A bad rate limit flag is one line on stderr and exit code 2", "[cli][ratelimit]") {
   std::string dir = TempDir("cli-ratelimit-flags");

@@ -12,6 +12,7 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/serve_args.h"
 
 using namespace eventmart::testing;
 
@@ -26,10 +27,8 @@ double MetricValue(const std::string& metrics, const std::string& name) {
 }
 
 std::vector<std::string> Serve(const std::string& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0",
-                                   "--admin-token", "secret"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  extra.insert(extra.begin(), {"--admin-token", "secret"});
+  return ServeArgs(dir, std::move(extra));
 }
 
 nlohmann::json Stats(const std::string& dir) {
@@ -41,12 +40,6 @@ nlohmann::json Stats(const std::string& dir) {
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), {}};
-}
-
-long long Count(const std::string& text, const std::string& what) {
-  long long n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
 }
 
 }  // namespace

@@ -11,14 +11,13 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
+#include "tests/support/serve_args.h"
 
 using namespace eventmart::testing;
 
 namespace {
 
-std::vector<std::string> ServeArgs(const std::string& dir) {
-  return {EVENTMART_BIN, "serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--admin-token", "secret"};
-}
+std::vector<std::string> ServeWithAdmin(const std::string& dir) { return ServeArgs(dir, {"--admin-token", "secret"}); }
 
 // Sends one waiting-room request per user of `users` (from index `first`,
 // every `step`-th), recording each 202 as request id -> user. Stops when the
@@ -47,7 +46,7 @@ TEST_CASE("Every waiting-room request acknowledged before a SIGKILL is decided a
   std::map<std::int64_t, std::int64_t> accepted;  // request id -> user
   std::mutex mu;
   {
-    Process server(ServeArgs(dir), dir + "/server.log");
+    Process server(ServeWithAdmin(dir), dir + "/server.log");
     int port = StartServer(server);
     REQUIRE(port > 0);
     HttpClient setup("127.0.0.1", port);
@@ -84,7 +83,7 @@ TEST_CASE("Every waiting-room request acknowledged before a SIGKILL is decided a
   CHECK(before_kill >= 50);
   CHECK(before_kill < kUsers);  // the kill landed mid-storm
 
-  Process server(ServeArgs(dir), dir + "/server.log");
+  Process server(ServeWithAdmin(dir), dir + "/server.log");
   int port = StartServer(server);
   REQUIRE(port > 0);
   // The users who were not acknowledged ask again, now all at once.
