@@ -50,8 +50,8 @@ class SalesRanking {
   // window is built and aged. kIoError or kCorruption from reading it.
   [[nodiscard]] Result<std::vector<RankedProduct>> Top(const ReadModelReader& sales, TimeMs now_ms, int days,
                                                        std::size_t limit);
-  // Products with a total in memory, over every window in use (for tests
-  // and metrics: what memory holds).
+  // Products with a total in memory, over every window in use: what memory
+  // holds (tests check it stays bounded by the catalog).
   std::size_t totals() const;
   void Clear();
 
