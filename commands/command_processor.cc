@@ -51,7 +51,9 @@ Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)
   auto started = std::chrono::steady_clock::now();
   StartInfo info;
   {
-    auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress);
+    auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress,
+                                 preloaded_ ? &*preloaded_ : nullptr);
+    preloaded_.reset();
     if (!loaded) return Fail(loaded.error());
     model_ = std::move(loaded->model);
     info = StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,

@@ -109,6 +109,8 @@ class CommandProcessor {
   // answer kStoreUnavailable and no more are accepted.
   void StartInBackground(std::function<void(Result<StartInfo>)> loaded,
                          std::function<void(std::uint64_t)> progress = {});
+  // The snapshot the next load starts from, read ahead (PreloadSnapshot).
+  void UsePreloaded(PreloadedSnapshot snapshot) { preloaded_ = std::move(snapshot); }
   // The state is loaded and commands are being decided.
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // The write model's size after the last batch.
@@ -155,6 +157,7 @@ class CommandProcessor {
   CommandProcessorOptions options_;
   const SnapshotFiles* snapshots_;
   Aggregates model_;  // decider thread only (and Start, before it runs)
+  std::optional<PreloadedSnapshot> preloaded_;  // used by the next Load
   std::atomic<bool> ready_{false};
 
   // Appends handed to the store, and those it has answered (in order). An

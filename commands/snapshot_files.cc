@@ -4,13 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/crc.hpp>
+#include <sys/stat.h>
+#include <zlib.h>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "domain/error_category.h"
 
@@ -36,11 +35,14 @@ T GetFixed(std::string_view in, std::size_t at) {
   return static_cast<T>(v);
 }
 
+// CRC-32 (the IEEE polynomial, as Boost's crc_32_type that wrote the first
+// snapshots): zlib's is several times faster, which a start reading an
+// 11 MB snapshot notices.
 std::uint32_t Crc(std::string_view head, std::string_view payload) {
-  boost::crc_32_type crc;
-  crc.process_bytes(head.data(), head.size());
-  crc.process_bytes(payload.data(), payload.size());
-  return crc.checksum();
+  uLong crc = crc32_z(0L, Z_NULL, 0);
+  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(head.data()), head.size());
+  crc = crc32_z(crc, reinterpret_cast<const Bytef*>(payload.data()), payload.size());
+  return static_cast<std::uint32_t>(crc);
 }
 
 std::string FileName(GlobalPosition position) {
@@ -71,6 +73,31 @@ Result<void> SyncFolder(const std::string& dir) {
   ::close(fd);
   if (rc != 0) return Fail(IoError("cannot fsync", dir, err));
   return {};
+}
+
+// The whole file, in one read() where the kernel allows.
+Result<std::string> ReadWhole(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(IoError("cannot open", path));
+  struct stat st {};
+  std::string bytes;
+  if (::fstat(fd, &st) == 0) bytes.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t filled = 0;
+  for (;;) {
+    if (filled == bytes.size()) bytes.resize(bytes.size() + 4096);  // the file grew, or fstat failed
+    ssize_t n = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return Fail(IoError("cannot read", path, err));
+    }
+    if (n == 0) break;
+    filled += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(filled);
+  return bytes;
 }
 
 // The position in a snapshot's file name, or nullopt for any other file.
@@ -148,10 +175,9 @@ Result<std::vector<SnapshotInfo>> SnapshotFiles::List() const {
 }
 
 Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, std::uint32_t format) const {
-  std::ifstream in(info.path, std::ios::binary);
-  if (!in) return Fail(IoError("cannot open", info.path));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Fail(IoError("cannot read", info.path));
+  auto read = ReadWhole(info.path);
+  if (!read) return Fail(read.error());
+  std::string& bytes = *read;
   std::string_view all(bytes);
   if (all.size() < kHeaderSize || all.substr(0, kMagic.size()) != kMagic) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": not a snapshot (no header)");
@@ -176,7 +202,8 @@ Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, std::uint
     return Fail(SnapshotErrc::kOtherFormat, info.path + ": format " + std::to_string(file_format) +
                                                     ", this build reads format " + std::to_string(format));
   }
-  contents.payload = std::string(payload);
+  bytes.erase(0, kHeaderSize);
+  contents.payload = std::move(bytes);
   return contents;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -23,7 +24,7 @@ namespace {
 constexpr std::uint64_t kEvictEvery = 1 << 16;
 
 // The newest snapshot at or before `up_to` that checks out and decodes.
-std::optional<std::pair<GlobalPosition, Aggregates>> NewestUsable(const SnapshotFiles& files, GlobalPosition up_to) {
+std::optional<PreloadedSnapshot> NewestUsable(const SnapshotFiles& files, GlobalPosition up_to) {
   auto listed = files.List();
   if (!listed) {
     spdlog::warn("write-model snapshots: {}; folding the whole log", listed.error().Describe());
@@ -45,7 +46,9 @@ std::optional<std::pair<GlobalPosition, Aggregates>> NewestUsable(const Snapshot
       spdlog::warn("write-model snapshot {} skipped: {}", info.path, model.error().Describe());
       continue;
     }
-    return std::make_pair(info.position, std::move(*model));
+    return PreloadedSnapshot{.status = {.exists = true, .position = info.position,
+                                        .written_at_ms = contents->written_at_ms, .bytes = info.bytes},
+                             .model = std::move(*model)};
   }
   return std::nullopt;
 }
@@ -53,13 +56,19 @@ std::optional<std::pair<GlobalPosition, Aggregates>> NewestUsable(const Snapshot
 }  // namespace
 
 Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* files, GlobalPosition up_to,
-                                   const std::function<void(std::uint64_t)>& progress) {
+                                   const std::function<void(std::uint64_t)>& progress,
+                                   PreloadedSnapshot* preloaded) {
   LoadedModel loaded;
-  if (files != nullptr) {
-    if (auto usable = NewestUsable(*files, up_to)) {
-      loaded.snapshot_position = usable->first;
-      loaded.model = std::move(usable->second);
-    }
+  std::optional<PreloadedSnapshot> usable;
+  if (preloaded != nullptr && preloaded->status.exists && preloaded->status.position <= up_to) {
+    usable = std::move(*preloaded);
+  } else if (files != nullptr && (preloaded == nullptr || preloaded->status.exists)) {
+    // Not preloaded, or the preload's is past the log's end (an older one may do).
+    usable = NewestUsable(*files, up_to);
+  }
+  if (usable) {
+    loaded.snapshot_position = usable->status.position;
+    loaded.model = std::move(usable->model);
   }
   Aggregates& model = loaded.model;
   std::uint64_t folded = 0;
@@ -94,8 +103,20 @@ Result<SnapshotStatus> NewestSnapshot(const SnapshotFiles& files) {
   return SnapshotStatus{};
 }
 
-Snapshotter::Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy)
+std::future<PreloadedSnapshot> PreloadSnapshot(const SnapshotFiles& files) {
+  return std::async(std::launch::async, [&files] {
+    pthread_setname_np(pthread_self(), "em-preload");
+    return NewestUsable(files, std::numeric_limits<GlobalPosition>::max()).value_or(PreloadedSnapshot{});
+  });
+}
+
+Snapshotter::Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy,
+                         std::optional<SnapshotStatus> newest_known)
     : log_(log), files_(files), clock_(clock), policy_(policy) {
+  if (newest_known) {
+    status_ = *newest_known;
+    return;
+  }
   auto newest = NewestSnapshot(files_);
   if (newest) {
     status_ = *newest;

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,11 +39,15 @@ struct LoadedModel {
   std::uint64_t tail_events = 0;          // folded from the log
 };
 
+struct PreloadedSnapshot;
+
 // `files` may be null (no snapshots). `progress` is told every million
-// events folded.
+// events folded. `preloaded`, when given, is what PreloadSnapshot found; it
+// is used if it is not past `up_to`.
 [[nodiscard]] Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* files,
                                                  GlobalPosition up_to,
-                                                 const std::function<void(std::uint64_t)>& progress = {});
+                                                 const std::function<void(std::uint64_t)>& progress = {},
+                                                 PreloadedSnapshot* preloaded = nullptr);
 
 struct SnapshotPolicy {
   // A snapshot once this many events were appended since the last one...
@@ -68,9 +73,24 @@ struct SnapshotStatus {
 // stats and start-up status).
 [[nodiscard]] Result<SnapshotStatus> NewestSnapshot(const SnapshotFiles& files);
 
+// The newest snapshot that checks out and decodes, at any position.
+struct PreloadedSnapshot {
+  SnapshotStatus status;  // exists == false: none
+  Aggregates model;
+};
+
+// Reads and decodes the newest snapshot on a thread of its own, so that a
+// start opens the stores meanwhile: on two cores its two slowest steps
+// overlap (an 11 MB snapshot of 200k users decodes in ~50 ms, about what
+// opening the stores takes).
+[[nodiscard]] std::future<PreloadedSnapshot> PreloadSnapshot(const SnapshotFiles& files);
+
 class Snapshotter {
  public:
-  Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy);
+  // `newest`: the newest snapshot when the caller has read it already (a
+  // start's preload); otherwise the constructor reads it.
+  Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy,
+              std::optional<SnapshotStatus> newest = std::nullopt);
   ~Snapshotter();
 
   void Start();

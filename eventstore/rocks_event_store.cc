@@ -15,6 +15,7 @@
 #include "eventstore/coding.h"
 #include "eventstore/envelope.h"
 #include "eventstore/rocks_event_store_impl.h"
+#include "eventstore/rocks_wal.h"
 #include "eventstore/store_errors.h"
 
 namespace eventmart {
@@ -125,6 +126,9 @@ Result<void> RocksEventStore::Impl::OpenDb(const std::string& dir, bool reader) 
   db_.reset(db);
   if (!reader && !had_expiry) {
     if (auto indexed = IndexUndatedCommands(); !indexed) return Fail(indexed.error());
+  }
+  if (!reader) {
+    if (auto flushed = FlushIfManyWalFiles(*db_, handles_); !flushed) return Fail(flushed.error());
   }
   auto last = LoadLastPosition();
   if (!last) return Fail(last.error());

@@ -25,6 +25,15 @@ rocksdb::Options BaseOptions() {
   // reached four times every write buffer (~1 GB), and replaying that takes
   // seconds. Past this, the oldest family is flushed and its WAL let go.
   o.max_total_wal_size = 128 << 20;
+  // A start replays the WAL into memtables and leaves it there: flushing it
+  // at open wrote a new L0 file at every start, and every few starts the
+  // compaction that followed took a core from loading the write model.
+  o.avoid_flush_during_recovery = true;
+  // Table files are opened when first read, not all at open (RocksDB then
+  // opens 16): with -1, a start opened every file and loaded its index and
+  // filter, so its time and memory grew with the history. 512 files of
+  // 64 MB is 32 GB of log before the least recently read are closed again.
+  o.max_open_files = 512;
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   return o;
 }

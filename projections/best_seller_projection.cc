@@ -72,11 +72,15 @@ void SalesRanking::AddDurable(const std::vector<Sale>& sales) {
 // Builds a window from the stored sales paid after from_ms.
 Result<void> SalesRanking::Activate(const ReadModelReader& sales, Window& window, TimeMs from_ms) {
   window = Window{};
+  // Totals first, ranked once at the end: days of sales (millions of lines)
+  // would otherwise move a product in the ranked set at every line.
   auto scanned = ScanPaid(sales, Range::kWhole, from_ms, std::numeric_limits<TimeMs>::max(), [&](const Sale& sale) {
-    window.Change(sale.product, sale.quantity);
+    window.totals[sale.product] += sale.quantity;
     window.through = std::max(window.through, sale.position);
   });
   if (!scanned) return scanned;
+  std::erase_if(window.totals, [](const auto& entry) { return entry.second <= 0; });
+  for (const auto& [product, total] : window.totals) window.ranked.insert({product, total});
   window.active = true;
   window.from_ms = from_ms;
   return {};

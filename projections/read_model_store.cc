@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "eventstore/rocks_wal.h"
 #include "eventstore/store_errors.h"
 
 namespace eventmart {
@@ -241,6 +242,10 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   options.max_background_jobs = 2;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 5;
+  // As for the event log (eventstore/rocks_options.cc): no flush at open,
+  // table files opened when first read.
+  options.avoid_flush_during_recovery = true;
+  options.max_open_files = 256;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -250,7 +255,11 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
     bool busy = s.ToString().find("lock") != std::string::npos;
     return Fail(busy ? StoreErrc::kBusy : StoreErrc::kIoError, "open " + dir + ": " + s.ToString());
   }
-  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db)));
+  std::unique_ptr<rocksdb::DB> owned(db);
+  if (auto flushed = FlushIfManyWalFiles(*owned, {owned->DefaultColumnFamily()}); !flushed) {
+    return Fail(flushed.error());
+  }
+  return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::move(owned)));
 }
 
 Result<std::unique_ptr<ReadModelStore>> ReadModelStore::OpenInMemory() {

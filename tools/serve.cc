@@ -90,8 +90,7 @@ int ServeClusterNode(const ServeOptions& options, ClusterOptions cluster_options
   // Every node's log is the same, so every node takes snapshots: whichever
   // is elected loads the newest one and folds only the log after it.
   SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
-  Snapshotter snapshotter(*store, snapshot_files, clock,
-                          SnapshotPolicyOf(options));
+  Snapshotter snapshotter(*store, snapshot_files, clock, SnapshotPolicyOf(options));
   snapshotter.Start();
   IdempotencyPruner pruner(*store, clock, options.idempotency_retention);  // each node prunes its own records
   pruner.Start();
@@ -197,6 +196,10 @@ int Serve(const ServeOptions& options) {
   if (auth_exit != kExitOk) return auth_exit;
   BlockStopSignals();  // before any thread starts: a SIGTERM at any moment drains
   if (jwt) BlockReloadSignal();  // SIGHUP re-reads the JWKS (KeyReloader below)
+  SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
+  // A single node's start reads its snapshot while the stores open.
+  std::future<PreloadedSnapshot> preload;
+  if (!cluster_options) preload = PreloadSnapshot(snapshot_files);
   auto stores = OpenStores(options.data_dir);
   if (!stores) return kExitFailure;
   auto& store = stores->log;
@@ -224,10 +227,16 @@ int Serve(const ServeOptions& options) {
   }
   // The server listens at once; the write model and the read models load
   // behind it (/readyz says when they are done, commands wait for them).
-  SnapshotFiles snapshot_files(options.data_dir + "/snapshots");
-  Snapshotter snapshotter(*store, snapshot_files, clock,
-                          SnapshotPolicyOf(options));
+  PreloadedSnapshot preloaded = preload.get();
+  std::optional<SnapshotStatus> newest;
+  if (preloaded.status.position <= store->LastPosition()) newest = preloaded.status;  // else read again
+  Snapshotter snapshotter(*store, snapshot_files, clock, SnapshotPolicyOf(options), newest);
+  // Before the processor: its load callback starts the projector, so the
+  // projector must outlive the processor's thread.
+  auto ranking = std::make_shared<SalesRanking>();
+  Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   CommandProcessor processor(*store, clock, processor_options, &snapshot_files);
+  processor.UsePreloaded(std::move(preloaded));
   std::atomic<bool> load_failed{false};
   processor.StartInBackground(
       [&](const Result<StartInfo>& info) {
@@ -240,13 +249,15 @@ int Serve(const ServeOptions& options) {
         spdlog::info("state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})", info->seconds,
                      info->snapshot_position, info->tail_events, info->position);
         snapshotter.Start();  // not before: both would fold the log at once
+        // Commands first: the projector's start (the 3-day ranking is built
+        // from days of stored sales) took a core from the load on a
+        // two-core machine. Until it runs, queries read the stored models
+        // and /readyz answers 503.
+        projector.StartInBackground();
       },
       [](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   IdempotencyPruner pruner(*store, clock, options.idempotency_retention);
   pruner.Start();
-  auto ranking = std::make_shared<SalesRanking>();
-  Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
-  projector.StartInBackground();
   if (options.admin_token.empty()) {
     spdlog::warn("no admin token set (--admin-token or EVENTMART_ADMIN_TOKEN): admin routes will answer 401");
   }

@@ -202,13 +202,25 @@ TEST_CASE("A snapshot that is truncated, corrupt, of another format or past the 
   auto newest = (*files.List())[0];
   REQUIRE(newest.position == newer);
 
+  // Loaded as a start does, and with the snapshot read ahead as `serve`
+  // does (PreloadSnapshot, while the stores open): the same either way.
   auto load = [&] {
     auto loaded = LoadWriteModel(*log, &files, end);
     REQUIRE(loaded);
     CHECK(loaded->model == whole);
+    auto preloaded = PreloadSnapshot(files).get();
+    auto ahead = LoadWriteModel(*log, &files, end, {}, &preloaded);
+    REQUIRE(ahead);
+    CHECK(ahead->model == whole);
+    CHECK(ahead->snapshot_position == loaded->snapshot_position);
     return loaded->snapshot_position;
   };
   CHECK(load() == newer);  // when nothing is wrong, the newest
+  auto preloaded = PreloadSnapshot(files).get();
+  CHECK(preloaded.status.exists);
+  CHECK(preloaded.status.position == newer);
+  CHECK(preloaded.status.written_at_ms == 1);
+  CHECK(preloaded.status.bytes == std::filesystem::file_size(newest.path));
 
   std::string good;
   {
