@@ -174,7 +174,7 @@ Result<std::vector<SnapshotInfo>> SnapshotFiles::List() const {
   return found;
 }
 
-Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, std::uint32_t format) const {
+Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, SnapshotFormats formats) const {
   auto read = ReadWhole(info.path);
   if (!read) return Fail(read.error());
   std::string& bytes = *read;
@@ -183,7 +183,7 @@ Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, std::uint
     return Fail(SnapshotErrc::kDamaged, info.path + ": not a snapshot (no header)");
   }
   auto file_format = GetFixed<std::uint32_t>(all, 8);
-  SnapshotContents contents{.position = GetFixed<std::uint64_t>(all, 12),
+  SnapshotContents contents{.format = file_format, .position = GetFixed<std::uint64_t>(all, 12),
                             .written_at_ms = GetFixed<std::int64_t>(all, 20), .payload = {}};
   auto length = GetFixed<std::uint64_t>(all, 28);
   auto crc = GetFixed<std::uint32_t>(all, 36);
@@ -198,9 +198,10 @@ Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, std::uint
   if (contents.position != info.position) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": holds position " + std::to_string(contents.position));
   }
-  if (file_format != format) {
+  if (!formats.Has(file_format)) {
     return Fail(SnapshotErrc::kOtherFormat, info.path + ": format " + std::to_string(file_format) +
-                                                    ", this build reads format " + std::to_string(format));
+                                                    ", this build reads formats " + std::to_string(formats.oldest) +
+                                                    " to " + std::to_string(formats.newest));
   }
   bytes.erase(0, kHeaderSize);
   contents.payload = std::move(bytes);

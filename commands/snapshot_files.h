@@ -38,9 +38,21 @@ struct SnapshotInfo {
 };
 
 struct SnapshotContents {
+  std::uint32_t format = 0;
   GlobalPosition position = 0;
   TimeMs written_at_ms = 0;
   std::string payload;
+};
+
+// The payload formats a reader accepts.
+struct SnapshotFormats {
+  SnapshotFormats(std::uint32_t only) : oldest(only), newest(only) {}  // NOLINT: one format reads as a range
+  SnapshotFormats(std::uint32_t oldest_format, std::uint32_t newest_format)
+      : oldest(oldest_format), newest(newest_format) {}
+  bool Has(std::uint32_t format) const { return format >= oldest && format <= newest; }
+
+  std::uint32_t oldest;
+  std::uint32_t newest;
 };
 
 class SnapshotFiles {
@@ -61,8 +73,8 @@ class SnapshotFiles {
 
   // The checked contents of one file: kDamaged when it is truncated,
   // misnamed or fails its checksum, kOtherFormat when it was written in
-  // another format than `format`, kIoError when unreadable.
-  [[nodiscard]] Result<SnapshotContents> Read(const SnapshotInfo& info, std::uint32_t format) const;
+  // a format not in `formats`, kIoError when unreadable.
+  [[nodiscard]] Result<SnapshotContents> Read(const SnapshotInfo& info, SnapshotFormats formats) const;
 
  private:
   std::string dir_;

@@ -1,5 +1,10 @@
 #include "commands/write_model_codec.h"
 
+#include <algorithm>
+#include <array>
+#include <future>
+#include <numeric>
+
 #include "eventstore/fields_codec.h"
 
 namespace eventmart {
@@ -7,6 +12,11 @@ namespace {
 
 using fields_internal::Reader;
 using fields_internal::Writer;
+
+// Seven tables and the bound subjects (checked in Encode).
+constexpr std::size_t kSections = 8;
+// Below this, a second thread costs more than it saves.
+constexpr std::size_t kParallelFrom = 256 << 10;
 
 // The highest ids, in a fixed order.
 template <class Ids, class Visit>
@@ -48,36 +58,152 @@ void ReadTable(Reader& r, const fields_internal::MemorySource& source, Table& ta
   }
 }
 
-}  // namespace
-
-std::string WriteModelCodec::Encode(const Aggregates& model) {
-  std::string out;
-  fields_internal::StringSink sink(&out);
+// Writes through one archive into `out`.
+template <class Write>
+void Encoded(std::string* out, Write write) {
+  fields_internal::StringSink sink(out);
   std::ostream& stream = ThreadOutputStream(&sink);
   cereal::PortableBinaryOutputArchive ar(stream);
   Writer w(ar);
-  EachId(model.last_ids_, [&](const auto& id) { w.Write(id); });
-  std::apply([&](const auto&... table) { (WriteTable(w, table), ...); }, model.tables_);
-  w.Write(model.subjects_);
-  return out;
+  write(w);
 }
 
-Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes) {
+// Reads `bytes` through one archive, which must consume them all.
+template <class Read>
+Result<void> Decoded(std::string_view bytes, Read read) {
   fields_internal::MemorySource source(bytes);
   std::istream& stream = ThreadInputStream(&source);
-  Aggregates model;
   try {
     cereal::PortableBinaryInputArchive ar(stream);
     Reader r(ar, source, ~std::uint32_t{0});
-    EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
-    std::apply([&](auto&... table) { (ReadTable(r, source, table), ...); }, model.tables_);
-    r.Read(model.subjects_);
+    read(r, source);
   } catch (const fields_internal::Corrupt& e) {
     return Fail(StoreErrc::kCorruption, std::string("write model: ") + e.what);
   } catch (const std::exception& e) {
     return Fail(StoreErrc::kCorruption, std::string("write model: ") + e.what());
   }
   if (source.remaining() != 0) return Fail(StoreErrc::kCorruption, "write model: trailing bytes");
+  return {};
+}
+
+// Section i of the model: table i, or the bound subjects after the tables.
+template <std::size_t I = 0, class Tables, class Subjects, class Visit>
+void VisitSection(std::size_t i, Tables& tables, Subjects& subjects, Visit&& visit) {
+  if constexpr (I < std::tuple_size_v<std::remove_const_t<Tables>>) {
+    if (i == I) return visit(std::get<I>(tables), std::false_type{});
+    return VisitSection<I + 1>(i, tables, subjects, visit);
+  } else {
+    visit(subjects, std::true_type{});
+  }
+}
+
+// Sections split into two groups of about equal bytes, largest first.
+std::array<std::vector<std::size_t>, 2> Balanced(const std::array<std::string_view, kSections>& sections) {
+  std::array<std::size_t, kSections> order{};
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return sections[a].size() > sections[b].size(); });
+  std::array<std::vector<std::size_t>, 2> groups;
+  std::array<std::size_t, 2> bytes{};
+  for (std::size_t i : order) {
+    std::size_t lighter = bytes[0] <= bytes[1] ? 0 : 1;
+    groups[lighter].push_back(i);
+    bytes[lighter] += sections[i].size();
+  }
+  return groups;
+}
+
+std::string EncodeSections(const LastIds& ids, const auto& tables, const auto& subjects) {
+  std::array<std::string, kSections> sections;
+  for (std::size_t i = 0; i < kSections; ++i) {
+    VisitSection(i, tables, subjects, [&](const auto& part, auto is_subjects) {
+      Encoded(&sections[i], [&](Writer& w) {
+        if constexpr (decltype(is_subjects)::value) {
+          w.Write(part);
+        } else {
+          WriteTable(w, part);
+        }
+      });
+    });
+  }
+  std::string out;
+  Encoded(&out, [&](Writer& w) {
+    EachId(ids, [&](const auto& id) { w.Write(id); });
+    for (const auto& section : sections) w.Write(static_cast<std::uint64_t>(section.size()));
+  });
+  for (const auto& section : sections) out += section;
+  return out;
+}
+
+}  // namespace
+
+std::string WriteModelCodec::Encode(const Aggregates& model, std::uint32_t format) {
+  static_assert(std::tuple_size_v<Aggregates::States> + 1 == kSections, "a section for each table");
+  if (format == kWriteModelFormat) return EncodeSections(model.last_ids_, model.tables_, model.subjects_);
+  std::string out;
+  Encoded(&out, [&](Writer& w) {
+    EachId(model.last_ids_, [&](const auto& id) { w.Write(id); });
+    std::apply([&](const auto&... table) { (WriteTable(w, table), ...); }, model.tables_);
+    w.Write(model.subjects_);
+  });
+  return out;
+}
+
+Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes, std::uint32_t format) {
+  if (format < kOldestWriteModelFormat || format > kWriteModelFormat) {
+    return Fail(StoreErrc::kInvalidArgument, "write model: format " + std::to_string(format) + " is not read here");
+  }
+  Aggregates model;
+  if (format == kOldestWriteModelFormat) {
+    auto read = Decoded(bytes, [&](Reader& r, const fields_internal::MemorySource& source) {
+      EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
+      std::apply([&](auto&... table) { (ReadTable(r, source, table), ...); }, model.tables_);
+      r.Read(model.subjects_);
+    });
+    if (!read) return Fail(read.error());
+  } else {
+    // The head: ids and section lengths, in an archive of its own.
+    // cereal's endianness byte, eight ids, the section lengths: all fixed size.
+    constexpr std::size_t kHeadBytes = 1 + 8 * 8 + kSections * 8;
+    if (bytes.size() < kHeadBytes) return Fail(StoreErrc::kCorruption, "write model: truncated head");
+    std::array<std::uint64_t, kSections> lengths{};
+    auto head = Decoded(bytes.substr(0, kHeadBytes), [&](Reader& r, const fields_internal::MemorySource&) {
+      EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
+      for (auto& length : lengths) r.Read(length);
+    });
+    if (!head) return Fail(head.error());
+    std::array<std::string_view, kSections> sections;
+    std::string_view rest = bytes.substr(kHeadBytes);
+    for (std::size_t i = 0; i < kSections; ++i) {
+      if (lengths[i] > rest.size()) return Fail(StoreErrc::kCorruption, "write model: a section past the end");
+      sections[i] = rest.substr(0, lengths[i]);
+      rest.remove_prefix(lengths[i]);
+    }
+    if (!rest.empty()) return Fail(StoreErrc::kCorruption, "write model: trailing bytes");
+    auto decode_group = [&](const std::vector<std::size_t>& group) -> Result<void> {
+      for (std::size_t i : group) {
+        Result<void> read;
+        VisitSection(i, model.tables_, model.subjects_, [&](auto& part, auto is_subjects) {
+          read = Decoded(sections[i], [&](Reader& r, const fields_internal::MemorySource& source) {
+            if constexpr (decltype(is_subjects)::value) {
+              r.Read(part);
+            } else {
+              ReadTable(r, source, part);
+            }
+          });
+        });
+        if (!read) return read;
+      }
+      return {};
+    };
+    auto groups = Balanced(sections);
+    // Each group fills its own tables; the model is not touched otherwise.
+    std::future<Result<void>> other;
+    if (bytes.size() >= kParallelFrom) other = std::async(std::launch::async, decode_group, std::cref(groups[1]));
+    auto mine = decode_group(groups[0]);
+    auto theirs = other.valid() ? other.get() : decode_group(groups[1]);
+    if (!mine) return Fail(mine.error());
+    if (!theirs) return Fail(theirs.error());
+  }
   for (const auto& [id, order] : std::get<Aggregates::TableOf<OrderState>>(model.tables_)) {
     if (order.state.status == OrderStatus::kNotPaid) model.deadlines_.emplace(order.state.expires_at_ms, id);
   }

@@ -36,12 +36,12 @@ std::optional<PreloadedSnapshot> NewestUsable(const SnapshotFiles& files, Global
                    info.position, up_to);
       continue;
     }
-    auto contents = files.Read(info, kWriteModelFormat);
+    auto contents = files.Read(info, {kOldestWriteModelFormat, kWriteModelFormat});
     if (!contents) {
       spdlog::warn("write-model snapshot skipped: {}", contents.error().Describe());
       continue;
     }
-    auto model = WriteModelCodec::Decode(contents->payload);
+    auto model = WriteModelCodec::Decode(contents->payload, contents->format);
     if (!model) {
       spdlog::warn("write-model snapshot {} skipped: {}", info.path, model.error().Describe());
       continue;
@@ -95,7 +95,7 @@ Result<SnapshotStatus> NewestSnapshot(const SnapshotFiles& files) {
   auto listed = files.List();
   if (!listed) return Fail(listed.error());
   for (const auto& info : *listed) {
-    auto contents = files.Read(info, kWriteModelFormat);
+    auto contents = files.Read(info, {kOldestWriteModelFormat, kWriteModelFormat});
     if (!contents) continue;
     return SnapshotStatus{.exists = true, .position = info.position, .written_at_ms = contents->written_at_ms,
                           .bytes = info.bytes};
@@ -106,7 +106,15 @@ Result<SnapshotStatus> NewestSnapshot(const SnapshotFiles& files) {
 std::future<PreloadedSnapshot> PreloadSnapshot(const SnapshotFiles& files) {
   return std::async(std::launch::async, [&files] {
     pthread_setname_np(pthread_self(), "em-preload");
-    return NewestUsable(files, std::numeric_limits<GlobalPosition>::max()).value_or(PreloadedSnapshot{});
+    auto started = std::chrono::steady_clock::now();
+    auto newest = NewestUsable(files, std::numeric_limits<GlobalPosition>::max()).value_or(PreloadedSnapshot{});
+    if (newest.status.exists) {
+      spdlog::info("write-model snapshot at position {} read and decoded in {:.3f} s ({} bytes)",
+                   newest.status.position,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                   newest.status.bytes);
+    }
+    return newest;
   });
 }
 
