@@ -51,12 +51,17 @@ Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)
   auto started = std::chrono::steady_clock::now();
   StartInfo info;
   {
+    std::optional<PreloadedSnapshot> preloaded;
+    if (preloaded_.valid()) preloaded = preloaded_.get();
     auto loaded = LoadWriteModel(store_, snapshots_, store_.LastPosition(), progress,
-                                 preloaded_ ? &*preloaded_ : nullptr);
-    preloaded_.reset();
+                                 preloaded ? &*preloaded : nullptr);
     if (!loaded) return Fail(loaded.error());
     model_ = std::move(loaded->model);
     info = StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,
+                     .snapshot = {.exists = loaded->snapshot_position > 0,
+                                  .position = loaded->snapshot_position,
+                                  .written_at_ms = loaded->snapshot_written_at_ms,
+                                  .bytes = loaded->snapshot_bytes},
                      .tail_events = loaded->tail_events,
                      .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()};
   }

@@ -87,6 +87,7 @@ struct CommandProcessorOptions {
 struct StartInfo {
   GlobalPosition position = 0;           // the log's end when loaded
   GlobalPosition snapshot_position = 0;  // 0: no snapshot was used
+  SnapshotStatus snapshot;               // the one used (exists == false: none)
   std::uint64_t tail_events = 0;
   double seconds = 0;
 };
@@ -109,8 +110,9 @@ class CommandProcessor {
   // answer kStoreUnavailable and no more are accepted.
   void StartInBackground(std::function<void(Result<StartInfo>)> loaded,
                          std::function<void(std::uint64_t)> progress = {});
-  // The snapshot the next load starts from, read ahead (PreloadSnapshot).
-  void UsePreloaded(PreloadedSnapshot snapshot) { preloaded_ = std::move(snapshot); }
+  // The snapshot the next load starts from, being read ahead
+  // (PreloadSnapshot): the load waits for it on the decider's thread.
+  void UsePreloaded(std::future<PreloadedSnapshot> snapshot) { preloaded_ = std::move(snapshot); }
   // The state is loaded and commands are being decided.
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // The write model's size after the last batch.
@@ -157,7 +159,7 @@ class CommandProcessor {
   CommandProcessorOptions options_;
   const SnapshotFiles* snapshots_;
   Aggregates model_;  // decider thread only (and Start, before it runs)
-  std::optional<PreloadedSnapshot> preloaded_;  // used by the next Load
+  std::future<PreloadedSnapshot> preloaded_;  // used by the next Load
   std::atomic<bool> ready_{false};
 
   // Appends handed to the store, and those it has answered (in order). An

@@ -68,6 +68,8 @@ Result<LoadedModel> LoadWriteModel(const EventStore& log, const SnapshotFiles* f
   }
   if (usable) {
     loaded.snapshot_position = usable->status.position;
+    loaded.snapshot_written_at_ms = usable->status.written_at_ms;
+    loaded.snapshot_bytes = usable->status.bytes;
     loaded.model = std::move(usable->model);
   }
   Aggregates& model = loaded.model;
@@ -119,12 +121,9 @@ std::future<PreloadedSnapshot> PreloadSnapshot(const SnapshotFiles& files) {
 }
 
 Snapshotter::Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy,
-                         std::optional<SnapshotStatus> newest_known)
+                         bool read_newest)
     : log_(log), files_(files), clock_(clock), policy_(policy) {
-  if (newest_known) {
-    status_ = *newest_known;
-    return;
-  }
+  if (!read_newest) return;
   auto newest = NewestSnapshot(files_);
   if (newest) {
     status_ = *newest;
@@ -148,7 +147,14 @@ void Snapshotter::YieldToOthers() {
   }
 }
 
-void Snapshotter::Start() {
+void Snapshotter::Start(std::optional<SnapshotStatus> newest) {
+  if (newest) {
+    std::lock_guard lock(mu_);
+    status_.exists = newest->exists;
+    status_.position = newest->position;
+    status_.written_at_ms = newest->written_at_ms;
+    status_.bytes = newest->bytes;
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-snapshot");
     YieldToOthers();

@@ -36,6 +36,8 @@ struct LoadedModel {
   Aggregates model;                       // finished orders already evicted
   GlobalPosition position = 0;            // folded up to here
   GlobalPosition snapshot_position = 0;   // where the fold started; 0: the start of the log
+  TimeMs snapshot_written_at_ms = 0;      // of that snapshot
+  std::uint64_t snapshot_bytes = 0;       // of that snapshot's file
   std::uint64_t tail_events = 0;          // folded from the log
 };
 
@@ -87,13 +89,15 @@ struct PreloadedSnapshot {
 
 class Snapshotter {
  public:
-  // `newest`: the newest snapshot when the caller has read it already (a
-  // start's preload); otherwise the constructor reads it.
+  // Reads the newest snapshot's status, unless `read_newest` is false: a
+  // start that loads the write model from it tells Start instead.
   Snapshotter(const EventStore& log, const SnapshotFiles& files, const Clock& clock, SnapshotPolicy policy,
-              std::optional<SnapshotStatus> newest = std::nullopt);
+              bool read_newest = true);
   ~Snapshotter();
 
-  void Start();
+  // `newest`: the snapshot the write model was just loaded from (none:
+  // SnapshotStatus{}), when the constructor was told not to read it.
+  void Start(std::optional<SnapshotStatus> newest = std::nullopt);
   void Stop();
 
   // Takes a snapshot now, on the calling thread (unless the newest one is

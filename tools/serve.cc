@@ -227,16 +227,13 @@ int Serve(const ServeOptions& options) {
   }
   // The server listens at once; the write model and the read models load
   // behind it (/readyz says when they are done, commands wait for them).
-  PreloadedSnapshot preloaded = preload.get();
-  std::optional<SnapshotStatus> newest;
-  if (preloaded.status.position <= store->LastPosition()) newest = preloaded.status;  // else read again
-  Snapshotter snapshotter(*store, snapshot_files, clock, SnapshotPolicyOf(options), newest);
+  Snapshotter snapshotter(*store, snapshot_files, clock, SnapshotPolicyOf(options), /*read_newest=*/false);
   // Before the processor: its load callback starts the projector, so the
   // projector must outlive the processor's thread.
   auto ranking = std::make_shared<SalesRanking>();
   Projector projector(*store, *views, AllProjections(ranking, clock.NowMs()), AllProjectionsFactory(clock));
   CommandProcessor processor(*store, clock, processor_options, &snapshot_files);
-  processor.UsePreloaded(std::move(preloaded));
+  processor.UsePreloaded(std::move(preload));
   std::atomic<bool> load_failed{false};
   processor.StartInBackground(
       [&](const Result<StartInfo>& info) {
@@ -248,7 +245,7 @@ int Serve(const ServeOptions& options) {
         }
         spdlog::info("state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})", info->seconds,
                      info->snapshot_position, info->tail_events, info->position);
-        snapshotter.Start();  // not before: both would fold the log at once
+        snapshotter.Start(info->snapshot);  // not before: both would fold the log at once
         // Commands first: the projector's start (the 3-day ranking is built
         // from days of stored sales) took a core from the load on a
         // two-core machine. Until it runs, queries read the stored models
