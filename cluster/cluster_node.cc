@@ -331,6 +331,13 @@ Result<std::size_t> ClusterNode::ApplyWatched(bool* gap) {
 }
 
 Result<void> ClusterNode::ApplyBatch(std::uint64_t sequence, std::string batch, bool copied) {
+  if (!copied) {  // from etcd, where batches are stored packed
+    auto unpacked = UnpackReplicatedBatch(std::move(batch));
+    if (!unpacked) {
+      return Fail(unpacked.error().code, "batch " + std::to_string(sequence) + ": " + unpacked.error().detail);
+    }
+    batch = std::move(*unpacked);
+  }
   // Decoded before it is written: the write takes the bytes.
   std::optional<BatchEvents> events;
   if (model_) {
@@ -632,7 +639,9 @@ Result<void> ClusterNode::Replicate(std::uint64_t sequence, std::string_view bat
   auto txn = commit_etcd_.Txn(
       {{.key = Key("leader"), .target = EtcdCompare::Target::kCreateRevision, .revision = term},
        {.key = Key("head"), .target = EtcdCompare::Target::kModRevision, .revision = head_revision_}},
-      {EtcdOp::Put(LogKey(sequence), std::string(batch)), EtcdOp::Put(Key("head"), HeadValue(sequence, last))}, {});
+      {EtcdOp::Put(LogKey(sequence), PackReplicatedBatch(std::string(batch), options_.batch_packing)),
+       EtcdOp::Put(Key("head"), HeadValue(sequence, last))},
+      {});
   if (!txn || !txn->succeeded) {
     // Refused (deposed) or unknown (etcd unreachable): this node may not
     // commit anything more under this term. If the batch did reach etcd,
