@@ -57,7 +57,6 @@ std::string ReplicatedBatchWriter::Finish() const {
 }
 
 Result<ReplicatedBatchView> DecodeReplicatedBatch(std::string_view bytes) {
-  if (!bytes.empty() && bytes.front() == '\0') return Fail(StoreErrc::kCorruption, "replicated batch: still packed");
   coding::Reader in(bytes);
   ReplicatedBatchView view;
   std::uint64_t n = 0;

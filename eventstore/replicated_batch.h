@@ -6,7 +6,9 @@
 // records at the same positions as the leader's.
 //   batch := varint first_position varint n (bytes envelope)*n
 //            varint m (bytes command_id bytes command_record)*m
-// first_position is at least 1, so a batch never starts with a 0 byte.
+// In etcd first_position is at least 1, so a batch there never starts with
+// a 0 byte (a page of idempotency records copied from a peer has 0, but it
+// never goes through etcd).
 //
 // In etcd a batch is stored packed (PackReplicatedBatch): every byte there
 // goes through base64, JSON, Raft and bbolt on each member, and a batch of
@@ -14,7 +16,9 @@
 //   packed := batch                                  (as written before packing existed)
 //           | 0x00 format varint batch_size frame    (format 1: frame is one zstd frame of batch)
 // A reader that meets a format it does not know refuses the batch
-// (kCorruption naming the format) instead of guessing.
+// (kCorruption naming the format) instead of guessing. A node from before
+// packing refuses a packed batch too: decoded as a batch, its one
+// "envelope" would be batch_size bytes long, and the frame is shorter.
 #pragma once
 
 #include <cstdint>

@@ -114,10 +114,9 @@ TEST_CASE("Given a damaged or foreign packed batch, when it is unpacked, then a 
   SECTION("only the marker") {
     CheckCorruption(UnpackReplicatedBatch(std::string(1, '\0')), "header");
   }
-  SECTION("a packed batch decoded without unpacking") {
+  SECTION("a packed batch decoded without unpacking, as a node from before packing would") {
     auto view = DecodeReplicatedBatch(packed);
     REQUIRE_FALSE(view);
     CHECK(view.error().code == make_error_code(StoreErrc::kCorruption));
-    CHECK_THAT(view.error().detail, Catch::Contains("still packed"));
   }
 }
