@@ -483,9 +483,18 @@ void ClusterNode::NoteCommit(GlobalPosition last) {
 }
 
 // One read of leader, head and members (a transaction without a guard).
+// A follower reads its etcd member's copy: ten times a second on every
+// node, a linearizable read is a quorum round trip (etcd's ReadIndex) each,
+// and nothing a follower decides on this view needs one: a campaign is a
+// guarded transaction, and a new leader reads head linearizably before it
+// decides (CatchUpToHead). The leader's view stays linearizable (it steps
+// down on what it shows).
 Result<void> ClusterNode::RefreshView() {
-  auto txn = etcd_.Txn({}, {EtcdOp::Get(Key("leader")), EtcdOp::Get(Key("head")),
-                            EtcdOp::Get(Key("members/"), PrefixEnd(Key("members/")))}, {});
+  auto get = [local = !leading_](std::string key, std::string end) {
+    return local ? EtcdOp::LocalGet(std::move(key), std::move(end)) : EtcdOp::Get(std::move(key), std::move(end));
+  };
+  auto txn = etcd_.Txn({}, {get(Key("leader"), {}), get(Key("head"), {}),
+                            get(Key("members/"), PrefixEnd(Key("members/")))}, {});
   if (!txn) return Fail(txn.error());
   if (txn->ranges.size() != 3) return Fail(ClusterErrc::kBadResponse, "view: not three ranges");
   std::lock_guard lock(mu_);
