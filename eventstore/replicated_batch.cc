@@ -112,6 +112,11 @@ Result<std::string> UnpackReplicatedBatch(std::string packed) {
     return Fail(StoreErrc::kCorruption, "packed batch: size");
   }
   std::string_view frame = in.rest();
+  // The frame's own header names its size too: a damaged value is refused
+  // before a buffer of the size it names is allocated.
+  if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != size) {
+    return Fail(StoreErrc::kCorruption, "packed batch: the frame does not hold " + std::to_string(size) + " bytes");
+  }
   std::string batch(size, '\0');
   ZSTD_DCtx* dctx = ThreadDCtx();
   if (dctx == nullptr) return Fail(StoreErrc::kIoError, "packed batch: no memory for a zstd context");

@@ -105,7 +105,7 @@ TEST_CASE("Given a damaged or foreign packed batch, when it is unpacked, then a 
     std::size_t wrong_end = 2;
     while (static_cast<unsigned char>(wrong[wrong_end]) & 0x80) ++wrong_end;
     std::string mixed = packed.substr(0, varint_end + 1) + wrong.substr(wrong_end + 1);
-    CheckCorruption(UnpackReplicatedBatch(mixed), "packed batch");
+    CheckCorruption(UnpackReplicatedBatch(mixed), "does not hold");
   }
   SECTION("a size past any batch") {
     std::string huge = std::string("\0\x01", 2) + "\xff\xff\xff\xff\x0f" + packed.substr(5);
