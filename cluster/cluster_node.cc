@@ -331,6 +331,13 @@ Result<std::size_t> ClusterNode::ApplyWatched(bool* gap) {
 }
 
 Result<void> ClusterNode::ApplyBatch(std::uint64_t sequence, std::string batch, bool copied) {
+  if (!copied) {  // from etcd, where batches are stored packed
+    auto unpacked = UnpackReplicatedBatch(std::move(batch));
+    if (!unpacked) {
+      return Fail(unpacked.error().code, "batch " + std::to_string(sequence) + ": " + unpacked.error().detail);
+    }
+    batch = std::move(*unpacked);
+  }
   // Decoded before it is written: the write takes the bytes.
   std::optional<BatchEvents> events;
   if (model_) {
@@ -476,9 +483,18 @@ void ClusterNode::NoteCommit(GlobalPosition last) {
 }
 
 // One read of leader, head and members (a transaction without a guard).
+// A follower reads its etcd member's copy: ten times a second on every
+// node, a linearizable read is a quorum round trip (etcd's ReadIndex) each,
+// and nothing a follower decides on this view needs one: a campaign is a
+// guarded transaction, and a new leader reads head linearizably before it
+// decides (CatchUpToHead). The leader's view stays linearizable (it steps
+// down on what it shows).
 Result<void> ClusterNode::RefreshView() {
-  auto txn = etcd_.Txn({}, {EtcdOp::Get(Key("leader")), EtcdOp::Get(Key("head")),
-                            EtcdOp::Get(Key("members/"), PrefixEnd(Key("members/")))}, {});
+  auto get = [local = !leading_](std::string key, std::string end) {
+    return local ? EtcdOp::LocalGet(std::move(key), std::move(end)) : EtcdOp::Get(std::move(key), std::move(end));
+  };
+  auto txn = etcd_.Txn({}, {get(Key("leader"), {}), get(Key("head"), {}),
+                            get(Key("members/"), PrefixEnd(Key("members/")))}, {});
   if (!txn) return Fail(txn.error());
   if (txn->ranges.size() != 3) return Fail(ClusterErrc::kBadResponse, "view: not three ranges");
   std::lock_guard lock(mu_);
@@ -632,7 +648,9 @@ Result<void> ClusterNode::Replicate(std::uint64_t sequence, std::string_view bat
   auto txn = commit_etcd_.Txn(
       {{.key = Key("leader"), .target = EtcdCompare::Target::kCreateRevision, .revision = term},
        {.key = Key("head"), .target = EtcdCompare::Target::kModRevision, .revision = head_revision_}},
-      {EtcdOp::Put(LogKey(sequence), std::string(batch)), EtcdOp::Put(Key("head"), HeadValue(sequence, last))}, {});
+      {EtcdOp::Put(LogKey(sequence), PackReplicatedBatch(std::string(batch), options_.batch_packing)),
+       EtcdOp::Put(Key("head"), HeadValue(sequence, last))},
+      {});
   if (!txn || !txn->succeeded) {
     // Refused (deposed) or unknown (etcd unreachable): this node may not
     // commit anything more under this term. If the batch did reach etcd,

@@ -5,14 +5,15 @@
 //                 absent, attached to the node's lease (gone when the node
 //                 stops renewing it). Its create_revision is the term.
 //   head          "<batch number> <last position>": the committed end.
-//   log/<batch>   one commit group (eventstore/replicated_batch.h), put in
+//   log/<batch>   one commit group (eventstore/replicated_batch.h), packed
+//                 (zstd unless ClusterOptions::batch_packing says not), put in
 //                 the same transaction as head, guarded by the leader key's
 //                 create_revision (fencing) and head's mod_revision.
 //   members/<id>  what each node reports (applied position), on its lease.
 //   relayed       the Kafka relay's checkpoint, published by the leader.
 // The leader's committer calls Replicate (eventstore/replicator.h) for each
 // group and acknowledges it only after that transaction succeeded and the
-// local write synced. Followers poll log/ and apply each batch at the same
+// local write synced. Followers watch log/ and apply each batch at the same
 // positions (RocksEventStore::ApplyReplicated); their projections follow,
 // and the node folds each batch into its hot write model
 // (replicated_fold.h). A follower that is caught up campaigns when there is
@@ -46,6 +47,7 @@
 #include "cluster/etcd_client.h"
 #include "commands/write_model_snapshots.h"
 #include "domain/aggregates.h"
+#include "eventstore/replicated_batch.h"
 #include "eventstore/replicator.h"
 #include "eventstore/rocks_event_store.h"
 
@@ -64,6 +66,10 @@ struct ClusterOptions {
   std::chrono::milliseconds watch_idle{1000};  // a silent watch is opened again after this
   std::chrono::milliseconds etcd_timeout{1500};
   std::uint64_t retain_batches = 5'000;  // batches kept in etcd for members that are behind, down or wiped
+  // How this node, while leading, stores batches in etcd. Every node reads
+  // both forms; kNone is for a rolling upgrade from a version that reads
+  // unpacked batches only (it refuses packed ones and stops following).
+  BatchPacking batch_packing = BatchPacking::kZstd;
   std::string admin_token;  // to copy from a peer (its admin routes) when etcd no longer has a needed batch
   std::size_t copy_page = 2'000;  // events (or command records) per page copied from a peer
   std::chrono::milliseconds copy_timeout{10'000};

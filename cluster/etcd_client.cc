@@ -61,10 +61,11 @@ std::vector<EtcdKv> Kvs(const json& range) {
   return out;
 }
 
-json RangeBody(const std::string& key, const std::string& range_end, std::int64_t limit) {
+json RangeBody(const std::string& key, const std::string& range_end, std::int64_t limit, bool serializable) {
   json body{{"key", Base64(key)}};
   if (!range_end.empty()) body["range_end"] = Base64(range_end);
   if (limit > 0) body["limit"] = std::to_string(limit);
+  if (serializable) body["serializable"] = true;
   return body;
 }
 
@@ -76,7 +77,7 @@ json OpJson(const EtcdOp& op) {
       return json{{"request_put", put}};
     }
     case EtcdOp::Kind::kRange:
-      return json{{"request_range", RangeBody(op.key, op.range_end, op.limit)}};
+      return json{{"request_range", RangeBody(op.key, op.range_end, op.limit, op.serializable)}};
     case EtcdOp::Kind::kDelete: {
       json del{{"key", Base64(op.key)}};
       if (!op.range_end.empty()) del["range_end"] = Base64(op.range_end);
@@ -120,6 +121,11 @@ EtcdOp EtcdOp::Put(std::string key, std::string value, std::int64_t lease) {
 }
 EtcdOp EtcdOp::Get(std::string key, std::string range_end, std::int64_t limit) {
   return {.kind = Kind::kRange, .key = std::move(key), .range_end = std::move(range_end), .limit = limit};
+}
+EtcdOp EtcdOp::LocalGet(std::string key, std::string range_end) {
+  EtcdOp op = Get(std::move(key), std::move(range_end));
+  op.serializable = true;
+  return op;
 }
 EtcdOp EtcdOp::Delete(std::string key, std::string range_end) {
   return {.kind = Kind::kDelete, .key = std::move(key), .range_end = std::move(range_end)};
@@ -222,8 +228,7 @@ Result<void> EtcdClient::RevokeLease(std::int64_t lease) {
 
 Result<EtcdRange> EtcdClient::Range(const std::string& key, const std::string& range_end, std::int64_t limit,
                                     bool serializable) {
-  json request = RangeBody(key, range_end, limit);
-  if (serializable) request["serializable"] = true;
+  json request = RangeBody(key, range_end, limit, serializable);
   auto body = Call("/v3/kv/range", request.dump());
   if (!body) return Fail(body.error());
   auto parsed = Parse(*body);

@@ -45,9 +45,13 @@ struct EtcdOp {
   std::int64_t lease = 0; // kPut
   std::string range_end;  // kRange, kDelete: [key, range_end); empty: the key alone
   std::int64_t limit = 0; // kRange: 0 = no limit
+  // kRange: the answering member's copy. A transaction whose operations are
+  // all serializable ranges needs no quorum round trip (etcd's ReadIndex).
+  bool serializable = false;
 
   static EtcdOp Put(std::string key, std::string value, std::int64_t lease = 0);
   static EtcdOp Get(std::string key, std::string range_end = {}, std::int64_t limit = 0);
+  static EtcdOp LocalGet(std::string key, std::string range_end = {});  // serializable
   static EtcdOp Delete(std::string key, std::string range_end = {});
 };
 

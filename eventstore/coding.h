@@ -54,6 +54,7 @@ class Reader {
     return true;
   }
   bool empty() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }
 
  private:
   std::string_view in_;

@@ -6,8 +6,22 @@
 // records at the same positions as the leader's.
 //   batch := varint first_position varint n (bytes envelope)*n
 //            varint m (bytes command_id bytes command_record)*m
+// In etcd first_position is at least 1, so a batch there never starts with
+// a 0 byte (a page of idempotency records copied from a peer has 0, but it
+// never goes through etcd).
+//
+// In etcd a batch is stored packed (PackReplicatedBatch): every byte there
+// goes through base64, JSON, Raft and bbolt on each member, and a batch of
+// envelopes shrinks ~6x with zstd.
+//   packed := batch                                  (as written before packing existed)
+//           | 0x00 format varint batch_size frame    (format 1: frame is one zstd frame of batch)
+// A reader that meets a format it does not know refuses the batch
+// (kCorruption naming the format) instead of guessing. A node from before
+// packing refuses a packed batch too: decoded as a batch, its one
+// "envelope" would be batch_size bytes long, and the frame is shorter.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +57,20 @@ class ReplicatedBatchWriter {
 };
 
 // Views into `bytes`, which must outlive the result. kCorruption if the
-// bytes are not a whole batch.
+// bytes are not a whole batch (a packed one included: unpack it first).
 [[nodiscard]] Result<ReplicatedBatchView> DecodeReplicatedBatch(std::string_view bytes);
+
+enum class BatchPacking : std::uint8_t {
+  kNone = 0,  // stored as is: what nodes before packing read
+  kZstd = 1,
+};
+
+// The form a batch is stored in etcd. kNone returns it unchanged (for a
+// rolling upgrade while older nodes still follow).
+[[nodiscard]] std::string PackReplicatedBatch(std::string batch, BatchPacking packing);
+// The batch a packed value holds (a batch that was never packed is returned
+// as is). kCorruption if the format is unknown, the frame is damaged, or it
+// does not hold exactly the size it names.
+[[nodiscard]] Result<std::string> UnpackReplicatedBatch(std::string packed);
 
 }  // namespace eventmart

@@ -3,8 +3,10 @@
 # load of tools/bench_cluster.sh on its leader for SECONDS, and each serve
 # and etcd process's CPU over those seconds (utime+stime from /proc), in
 # cores; with `follower` or `etcd`, `perf record -g` of one follower's serve
-# process (or its etcd member) meanwhile, into /tmp/eventmart-perf-*.data.
-#   tools/bench_cluster_cpu.sh BIN [seconds=10] [follower|etcd|none]
+# process (or its etcd member, or the leader's serve process) meanwhile,
+# into /tmp/eventmart-perf-*.data. Also prints the leader's commit groups
+# over the load (etcd transactions) and appends per group.
+#   tools/bench_cluster_cpu.sh BIN [seconds=10] [follower|etcd|leader|none]
 # Divide by orders/s to compare builds (the machine's speed varies a lot).
 set -euo pipefail
 BIN=$1; SECS=${2:-10}; PERF=${3:-none}
@@ -34,11 +36,17 @@ TOKEN=bench wrk -t2 -c32 -d1s -s tools/wrk/products.lua "$url/api/v1/admin/produ
 products=$(curl -s -XPOST "$url/api/v1/admin/products" -H "$AUTH" -d '{"name":"last","price":100,"stock":1000000000}' | grep -o '"productId":[0-9]*' | cut -d: -f2)
 sleep 1
 ticks() { awk '{print $14+$15}' /proc/$1/stat; }
+# sum and count of the leader's commit-group histogram
+groups() { curl -s "$url/metrics" | awk '/^eventmart_commit_group_appends_(sum|count)/ {printf "%s ", $2}'; }
+read -r gsum0 gcount0 <<<"$(groups)"
 declare -A before
 for p in "${nodepids[@]}" "${etcdpids[@]}"; do before[$p]=$(ticks $p); done
 if [ "$PERF" = follower ]; then
   f=$(( (leader + 1) % 3 ))
   perf record -F 499 -g -p ${nodepids[$f]} -o "/tmp/eventmart-perf-follower.data" -- sleep $SECS >/dev/null 2>&1 &
+  perfpid=$!
+elif [ "$PERF" = leader ]; then
+  perf record -F 499 -g -p ${nodepids[$leader]} -o "/tmp/eventmart-perf-leader.data" -- sleep $SECS >/dev/null 2>&1 &
   perfpid=$!
 elif [ "$PERF" = etcd ]; then
   f=$(( (leader + 1) % 3 ))
@@ -49,6 +57,8 @@ out=$(USERS="$users" PRODUCTS="$products" wrk -t2 -c64 -d${SECS}s -s tools/wrk/o
 [ -n "${perfpid:-}" ] && wait $perfpid || true
 reqs=$(echo "$out" | grep -o 'Requests/sec: *[0-9.]*' | awk '{print $2}')
 echo "orders/s $reqs (leader node $((leader+1)))"
+read -r gsum1 gcount1 <<<"$(groups)"
+echo "commit groups $(echo "$gcount1 - $gcount0" | bc), appends per group $(echo "scale=1; ($gsum1 - $gsum0) / ($gcount1 - $gcount0)" | bc)"
 hz=$(getconf CLK_TCK)
 for i in 0 1 2; do
   p=${nodepids[$i]}; e=${etcdpids[$i]}

@@ -93,6 +93,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--cluster-retain-batches", serve.cluster_retain_batches,
                         "Committed batches kept in etcd for members that are down or behind")
       ->capture_default_str()->check(CLI::Range(std::uint64_t{100}, std::uint64_t{100'000'000}));
+  serve_cmd->add_option("--cluster-batch-packing", serve.cluster_batch_packing,
+                        "How the leader stores batches in etcd; every node reads both, `none` is for a rolling "
+                        "upgrade while nodes that read unpacked batches only still follow")
+      ->capture_default_str()->check(CLI::IsMember({"zstd", "none"}));
 
   DevClusterOptions dev_cluster;
   auto* dev_cluster_cmd = app.add_subcommand(

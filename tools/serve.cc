@@ -43,7 +43,10 @@ std::optional<ClusterOptions> ToClusterOptions(const ServeOptions& options) {
     return std::nullopt;
   }
   ClusterOptions cluster{.node_id = options.node_id, .peers = std::move(*peers), .prefix = options.cluster_prefix,
-                         .retain_batches = options.cluster_retain_batches, .admin_token = options.admin_token};
+                         .retain_batches = options.cluster_retain_batches,
+                         .batch_packing = options.cluster_batch_packing == "none" ? BatchPacking::kNone
+                                                                                  : BatchPacking::kZstd,
+                         .admin_token = options.admin_token};
   std::string_view endpoints = options.etcd_endpoints;
   while (!endpoints.empty()) {
     auto comma = endpoints.find(',');

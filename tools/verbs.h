@@ -48,6 +48,7 @@ struct ServeOptions {
   std::string etcd_endpoints;  // http://HOST:PORT,...
   std::string cluster_prefix = "/eventmart/";
   std::uint64_t cluster_retain_batches = 5'000;
+  std::string cluster_batch_packing = "zstd";  // how the leader stores batches in etcd: zstd or none
   std::vector<std::string> rate_limits;     // --rate-limit CLASS=N/s[:BURST], per user
   std::vector<std::string> rate_limits_ip;  // --rate-limit-ip CLASS=N/s[:BURST], per client IP
   AuthCliOptions auth;

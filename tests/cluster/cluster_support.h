@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -170,8 +171,22 @@ class DevCluster {
       n.restarted.reset();
     } else {
       REQUIRE(kill(n.pid, signal) == 0);
+      if (signal == SIGKILL) WaitExited(n.pid);
     }
     n.up = false;
+  }
+
+  // dev-cluster's child `pid` has exited (a zombie or gone): its port and
+  // its store's lock are free for a restart.
+  static void WaitExited(int pid) {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+      std::string line;
+      if (!std::getline(stat, line)) return;
+      auto close = line.rfind(')');
+      if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z') return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 
   // A machine lost: the node and its etcd member.
