@@ -75,29 +75,27 @@ Result<void> SyncFolder(const std::string& dir) {
   return {};
 }
 
-// The whole file, in one read() where the kernel allows.
-Result<std::string> ReadWhole(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Fail(IoError("cannot open", path));
-  struct stat st {};
-  std::string bytes;
-  if (::fstat(fd, &st) == 0) bytes.resize(static_cast<std::size_t>(st.st_size));
+// Closes a file descriptor when it goes out of scope.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+// Reads `size` bytes at the file's offset into `out`, fewer at the end of
+// the file; each chunk is passed to `each` while it is still in the cache.
+template <class Each>
+Result<std::size_t> ReadInto(int fd, char* out, std::size_t size, const std::string& path, Each each) {
+  constexpr std::size_t kChunk = 1 << 20;
   std::size_t filled = 0;
-  for (;;) {
-    if (filled == bytes.size()) bytes.resize(bytes.size() + 4096);  // the file grew, or fstat failed
-    ssize_t n = ::read(fd, bytes.data() + filled, bytes.size() - filled);
+  while (filled < size) {
+    ssize_t n = ::read(fd, out + filled, std::min(kChunk, size - filled));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return Fail(IoError("cannot read", path, err));
-    }
+    if (n < 0) return Fail(IoError("cannot read", path));
     if (n == 0) break;
+    each(std::string_view(out + filled, static_cast<std::size_t>(n)));
     filled += static_cast<std::size_t>(n);
   }
-  ::close(fd);
-  bytes.resize(filled);
-  return bytes;
+  return filled;
 }
 
 // The position in a snapshot's file name, or nullopt for any other file.
@@ -174,11 +172,19 @@ Result<std::vector<SnapshotInfo>> SnapshotFiles::List() const {
   return found;
 }
 
+// The header is read first: the payload then goes straight into its own
+// string, checksummed chunk by chunk as it arrives (one pass over 11 MB
+// instead of three: a start waits for this).
 Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, SnapshotFormats formats) const {
-  auto read = ReadWhole(info.path);
-  if (!read) return Fail(read.error());
-  std::string& bytes = *read;
-  std::string_view all(bytes);
+  int fd = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(IoError("cannot open", info.path));
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Fail(IoError("cannot stat", info.path));
+  char head[kHeaderSize];
+  auto got = ReadInto(fd, head, kHeaderSize, info.path, [](std::string_view) {});
+  if (!got) return Fail(got.error());
+  std::string_view all(head, *got);
   if (all.size() < kHeaderSize || all.substr(0, kMagic.size()) != kMagic) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": not a snapshot (no header)");
   }
@@ -187,14 +193,25 @@ Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, SnapshotF
                             .written_at_ms = GetFixed<std::int64_t>(all, 20), .payload = {}};
   auto length = GetFixed<std::uint64_t>(all, 28);
   auto crc = GetFixed<std::uint32_t>(all, 36);
-  if (length != all.size() - kHeaderSize) {
-    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(all.size() - kHeaderSize) +
-                                            " of " + std::to_string(length) + " payload bytes)");
+  // Checked against the file's size before anything is allocated: a damaged
+  // length cannot ask for more memory than the file holds.
+  auto on_disk = static_cast<std::uint64_t>(st.st_size) - kHeaderSize;
+  if (length != on_disk) {
+    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(on_disk) + " of " +
+                                            std::to_string(length) + " payload bytes)");
   }
-  std::string_view payload = all.substr(kHeaderSize);
-  if (Crc(all.substr(0, kHeaderSize - 4), payload) != crc) {
-    return Fail(SnapshotErrc::kDamaged, info.path + ": checksum mismatch");
+  uLong sum = crc32_z(0L, Z_NULL, 0);
+  sum = crc32_z(sum, reinterpret_cast<const Bytef*>(head), kHeaderSize - 4);
+  contents.payload.resize(length);
+  got = ReadInto(fd, contents.payload.data(), length, info.path, [&](std::string_view chunk) {
+    sum = crc32_z(sum, reinterpret_cast<const Bytef*>(chunk.data()), chunk.size());
+  });
+  if (!got) return Fail(got.error());
+  if (*got != length) {
+    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(*got) + " of " +
+                                            std::to_string(length) + " payload bytes)");
   }
+  if (static_cast<std::uint32_t>(sum) != crc) return Fail(SnapshotErrc::kDamaged, info.path + ": checksum mismatch");
   if (contents.position != info.position) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": holds position " + std::to_string(contents.position));
   }
@@ -203,8 +220,6 @@ Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, SnapshotF
                                                     ", this build reads formats " + std::to_string(formats.oldest) +
                                                     " to " + std::to_string(formats.newest));
   }
-  bytes.erase(0, kHeaderSize);
-  contents.payload = std::move(bytes);
   return contents;
 }
 
