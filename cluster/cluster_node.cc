@@ -171,9 +171,11 @@ void ClusterNode::WarnThrottled(const std::string& message) {
   last_warned_ = now;
 }
 
-namespace {
-std::chrono::steady_clock::time_point now_steady() { return std::chrono::steady_clock::now(); }
-}  // namespace
+// Head (read every 100 ms) names batches this node has not applied yet.
+bool ClusterNode::Lagging() const {
+  std::lock_guard lock(mu_);
+  return commit_sequence_ > store_.ReplicatedSequence();
+}
 
 void ClusterNode::Run() {
   auto last_view = std::chrono::steady_clock::time_point{};
@@ -188,15 +190,10 @@ void ClusterNode::Run() {
       bool gap = false;
       auto watched = ApplyWatched(&gap);
       if (!watched) WarnThrottled("cluster: applying a watched batch: " + watched.error().Describe());
-      bool lagging;
-      {
-        std::lock_guard lock(mu_);
-        lagging = commit_sequence_ > store_.ReplicatedSequence();
-      }
-      // The range is read when the watch cannot be followed, or head (read
-      // every 100 ms) names batches the watch has not brought yet; at
-      // start-up, head is not known yet.
-      bool read_range = gap || !watched || (lagging && *watched == 0) || views_ == 0;
+      // The range is read when the watch cannot be followed, or head names
+      // batches the watch has not brought yet; at start-up, head is not
+      // known yet.
+      bool read_range = gap || !watched || (*watched == 0 && Lagging()) || views_ == 0;
       bool behind;
       {
         std::lock_guard lock(mu_);
@@ -209,8 +206,9 @@ void ClusterNode::Run() {
                               : Result<std::size_t>(*watched);
       if (!got && got.error().code == ClusterErrc::kBehind) {
         // At most one attempt a second: each is a full round of peer reads.
-        if (now_steady() - last_copy_attempt_ >= std::chrono::seconds(1)) {
-          last_copy_attempt_ = now_steady();
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_copy_attempt_ >= std::chrono::seconds(1)) {
+          last_copy_attempt_ = now;
           if (auto copied = CatchUpFromPeer(); !copied) {
             WarnThrottled("cluster: catching up from a peer: " + copied.error().Describe());
           }
@@ -245,12 +243,7 @@ void ClusterNode::Run() {
       // The watch wakes the follower when a batch arrives; otherwise it
       // looks again at the next view of etcd (or after `poll` while it
       // lags behind head: the range is read then).
-      bool lagging;
-      {
-        std::lock_guard lock(mu_);
-        lagging = commit_sequence_ > store_.ReplicatedSequence();
-      }
-      auto wait = leading ? std::chrono::milliseconds(50) : lagging ? options_.poll : std::chrono::milliseconds(100);
+      auto wait = leading ? std::chrono::milliseconds(50) : Lagging() ? options_.poll : std::chrono::milliseconds(100);
       std::unique_lock lock(wake_mu_);
       wake_cv_.wait_for(lock, wait, [&] {
         if (stopping_ || fenced_ || lease_lost_) return true;

@@ -136,6 +136,7 @@ class ClusterNode final : public Replicator, public ClusterView {
   Result<void> ApplyBatch(std::uint64_t sequence, std::string batch, bool copied);
   // Loads the hot model if it is not there (node thread, not leading).
   Result<void> EnsureModel();
+  bool Lagging() const;
   // Copies what etcd no longer has from the most advanced peer.
   Result<void> CatchUpFromPeer();
   Result<void> CopyFromPeer(int peer);
