@@ -1,6 +1,7 @@
 #include "commands/snapshot_files.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,23 +82,6 @@ struct FdCloser {
   ~FdCloser() { ::close(fd); }
 };
 
-// Reads `size` bytes at the file's offset into `out`, fewer at the end of
-// the file; each chunk is passed to `each` while it is still in the cache.
-template <class Each>
-Result<std::size_t> ReadInto(int fd, char* out, std::size_t size, const std::string& path, Each each) {
-  constexpr std::size_t kChunk = 1 << 20;
-  std::size_t filled = 0;
-  while (filled < size) {
-    ssize_t n = ::read(fd, out + filled, std::min(kChunk, size - filled));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Fail(IoError("cannot read", path));
-    if (n == 0) break;
-    each(std::string_view(out + filled, static_cast<std::size_t>(n)));
-    filled += static_cast<std::size_t>(n);
-  }
-  return filled;
-}
-
 // The position in a snapshot's file name, or nullopt for any other file.
 std::optional<GlobalPosition> PositionInName(std::string_view name) {
   if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
@@ -172,46 +156,41 @@ Result<std::vector<SnapshotInfo>> SnapshotFiles::List() const {
   return found;
 }
 
-// The header is read first: the payload then goes straight into its own
-// string, checksummed chunk by chunk as it arrives (one pass over 11 MB
-// instead of three: a start waits for this).
+// The file is mapped, not read: its pages come straight from the page
+// cache, with no copy into fresh memory. A start reading an 11 MB snapshot
+// spent more on that copy and its page faults than on decoding. Snapshot
+// files are written whole and renamed into place, never changed after, so
+// the mapping cannot shrink under the reader (unlinking one keeps it).
 Result<SnapshotContents> SnapshotFiles::Read(const SnapshotInfo& info, SnapshotFormats formats) const {
   int fd = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Fail(IoError("cannot open", info.path));
   FdCloser closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Fail(IoError("cannot stat", info.path));
-  char head[kHeaderSize];
-  auto got = ReadInto(fd, head, kHeaderSize, info.path, [](std::string_view) {});
-  if (!got) return Fail(got.error());
-  std::string_view all(head, *got);
-  if (all.size() < kHeaderSize || all.substr(0, kMagic.size()) != kMagic) {
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size < kHeaderSize) return Fail(SnapshotErrc::kDamaged, info.path + ": not a snapshot (no header)");
+  // MAP_POPULATE maps every page at once instead of one fault at a time.
+  void* at = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  if (at == MAP_FAILED) return Fail(IoError("cannot map", info.path));
+  std::shared_ptr<const char> mapping(static_cast<const char*>(at),
+                                      [size](const char* p) { ::munmap(const_cast<char*>(p), size); });
+  std::string_view all(mapping.get(), size);
+  if (all.substr(0, kMagic.size()) != kMagic) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": not a snapshot (no header)");
   }
   auto file_format = GetFixed<std::uint32_t>(all, 8);
-  SnapshotContents contents{.format = file_format, .position = GetFixed<std::uint64_t>(all, 12),
-                            .written_at_ms = GetFixed<std::int64_t>(all, 20), .payload = {}};
   auto length = GetFixed<std::uint64_t>(all, 28);
   auto crc = GetFixed<std::uint32_t>(all, 36);
-  // Checked against the file's size before anything is allocated: a damaged
-  // length cannot ask for more memory than the file holds.
-  auto on_disk = static_cast<std::uint64_t>(st.st_size) - kHeaderSize;
-  if (length != on_disk) {
-    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(on_disk) + " of " +
+  if (length != size - kHeaderSize) {
+    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(size - kHeaderSize) + " of " +
                                             std::to_string(length) + " payload bytes)");
   }
-  uLong sum = crc32_z(0L, Z_NULL, 0);
-  sum = crc32_z(sum, reinterpret_cast<const Bytef*>(head), kHeaderSize - 4);
-  contents.payload.resize(length);
-  got = ReadInto(fd, contents.payload.data(), length, info.path, [&](std::string_view chunk) {
-    sum = crc32_z(sum, reinterpret_cast<const Bytef*>(chunk.data()), chunk.size());
-  });
-  if (!got) return Fail(got.error());
-  if (*got != length) {
-    return Fail(SnapshotErrc::kDamaged, info.path + ": truncated (" + std::to_string(*got) + " of " +
-                                            std::to_string(length) + " payload bytes)");
+  SnapshotContents contents{.format = file_format, .position = GetFixed<std::uint64_t>(all, 12),
+                            .written_at_ms = GetFixed<std::int64_t>(all, 20),
+                            .payload = all.substr(kHeaderSize), .mapping = std::move(mapping)};
+  if (Crc(all.substr(0, kHeaderSize - 4), contents.payload) != crc) {
+    return Fail(SnapshotErrc::kDamaged, info.path + ": checksum mismatch");
   }
-  if (static_cast<std::uint32_t>(sum) != crc) return Fail(SnapshotErrc::kDamaged, info.path + ": checksum mismatch");
   if (contents.position != info.position) {
     return Fail(SnapshotErrc::kDamaged, info.path + ": holds position " + std::to_string(contents.position));
   }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,8 @@ struct SnapshotContents {
   std::uint32_t format = 0;
   GlobalPosition position = 0;
   TimeMs written_at_ms = 0;
-  std::string payload;
+  std::string_view payload;           // in `mapping`
+  std::shared_ptr<const char> mapping;  // the file, mapped read-only while this lives
 };
 
 // The payload formats a reader accepts.

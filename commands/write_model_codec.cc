@@ -34,27 +34,29 @@ void EachId(Ids& ids, Visit&& visit) {
 template <class Table>
 void WriteTable(Writer& w, const Table& table) {
   w.Write(static_cast<std::uint64_t>(table.size()));
-  for (const auto& [id, entry] : table) {
+  table.ForEach([&](auto id, const auto& entry) {
     w.Write(id);
     w.Write(entry.version);
     w.Write(entry.state);
-  }
+  });
 }
 
 template <class Table>
-void ReadTable(Reader& r, const fields_internal::MemorySource& source, Table& table) {
+void ReadTable(Reader& r, fields_internal::MemorySource& source, Table& table) {
   std::uint64_t n = 0;
   r.Read(n);
   // Every entry takes more than a byte, so a larger count is corrupt.
   if (n > source.remaining()) throw fields_internal::Corrupt{"table size past the end"};
-  table.reserve(static_cast<std::size_t>(n));
+  table.Reserve(static_cast<std::size_t>(n));
   for (; n > 0; --n) {
-    typename Table::key_type id{};
-    typename Table::mapped_type entry{};
+    typename Table::Id id{};
+    typename Table::Entry entry{};
     r.Read(id);
     r.Read(entry.version);
+    // A stream's first event is version 1: an entry below it was never written.
+    if (entry.version == 0) throw fields_internal::Corrupt{"an entry at version 0"};
     r.Read(entry.state);
-    table.insert_or_assign(id, std::move(entry));
+    table.Put(id, std::move(entry));
   }
 }
 
@@ -168,7 +170,7 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes, std::uint32_t
   }
   Aggregates model;
   if (format == kOldestWriteModelFormat) {
-    auto read = Decoded(bytes, [&](Reader& r, const fields_internal::MemorySource& source) {
+    auto read = Decoded(bytes, [&](Reader& r, fields_internal::MemorySource& source) {
       EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
       std::apply([&](auto&... table) { (ReadTable(r, source, table), ...); }, model.tables_);
       r.Read(model.subjects_);
@@ -180,7 +182,7 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes, std::uint32_t
     constexpr std::size_t kHeadBytes = 1 + 8 * 8 + kSections * 8;
     if (bytes.size() < kHeadBytes) return Fail(StoreErrc::kCorruption, "write model: truncated head");
     std::array<std::uint64_t, kSections> lengths{};
-    auto head = Decoded(bytes.substr(0, kHeadBytes), [&](Reader& r, const fields_internal::MemorySource&) {
+    auto head = Decoded(bytes.substr(0, kHeadBytes), [&](Reader& r, fields_internal::MemorySource&) {
       EachId(model.last_ids_, [&](auto& id) { r.Read(id); });
       for (auto& length : lengths) r.Read(length);
     });
@@ -197,7 +199,7 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes, std::uint32_t
       for (std::size_t i : group) {
         Result<void> read;
         VisitSection(i, model.tables_, model.subjects_, [&](auto& part, auto is_subjects) {
-          read = Decoded(sections[i], [&](Reader& r, const fields_internal::MemorySource& source) {
+          read = Decoded(sections[i], [&](Reader& r, fields_internal::MemorySource& source) {
             if constexpr (decltype(is_subjects)::value) {
               r.Read(part);
             } else {
@@ -218,12 +220,13 @@ Result<Aggregates> WriteModelCodec::Decode(std::string_view bytes, std::uint32_t
     if (!mine) return Fail(mine.error());
     if (!theirs) return Fail(theirs.error());
   }
-  for (const auto& [id, order] : std::get<Aggregates::TableOf<OrderState>>(model.tables_)) {
+  std::get<Aggregates::TableOf<OrderState>>(model.tables_).ForEach([&](OrderId id, const auto& order) {
     if (order.state.status == OrderStatus::kNotPaid) model.deadlines_.emplace(order.state.expires_at_ms, id);
-  }
-  for (const auto& [id, request] : std::get<Aggregates::TableOf<CouponRequestState>>(model.tables_)) {
-    if (!request.state.decided) model.pending_requests_.insert(id);
-  }
+  });
+  std::get<Aggregates::TableOf<CouponRequestState>>(model.tables_).ForEach(
+      [&](CouponRequestId id, const auto& request) {
+        if (!request.state.decided) model.pending_requests_.insert(id);
+      });
   return model;
 }
 

@@ -62,9 +62,7 @@ struct Aggregates::Tracker {
 void Aggregates::Evolve(const DomainEvent& event, StreamVersion version) {
   std::visit(
       [&](const auto& e) {
-        auto& entry = TableFor(e)[e.stream_id()];
-        eventmart::Evolve(entry.state, e);
-        entry.version = version;
+        eventmart::Evolve(TableFor(e).Advance(e.stream_id(), version).state, e);
         Tracker{*this}(e);
       },
       event);
@@ -73,9 +71,8 @@ void Aggregates::Evolve(const DomainEvent& event, StreamVersion version) {
 StreamVersion Aggregates::VersionOf(const DomainEvent& event) const {
   return std::visit(
       [&](const auto& e) -> StreamVersion {
-        const auto& table = TableFor(e);
-        auto it = table.find(e.stream_id());
-        return it == table.end() ? 0 : it->second.version;
+        const auto* entry = TableFor(e).Find(e.stream_id());
+        return entry == nullptr ? 0 : entry->version;
       },
       event);
 }
@@ -83,19 +80,19 @@ StreamVersion Aggregates::VersionOf(const DomainEvent& event) const {
 void Aggregates::EvictFinished() {
   auto& orders = std::get<TableOf<OrderState>>(tables_);
   for (OrderId id : finished_) {
-    auto it = orders.find(id);
-    if (it != orders.end() && it->second.state.status != OrderStatus::kNotPaid) orders.erase(it);
+    const auto* order = orders.Find(id);
+    if (order != nullptr && order->state.status != OrderStatus::kNotPaid) orders.Erase(id);
   }
   finished_.clear();
   // A decided waiting-room request is only read back by its projection.
   auto& requests = std::get<TableOf<CouponRequestState>>(tables_);
-  for (CouponRequestId id : decided_requests_) requests.erase(id);
+  for (CouponRequestId id : decided_requests_) requests.Erase(id);
   decided_requests_.clear();
 }
 
 void Aggregates::Restore(OrderId id, Versioned<OrderState> order) {
   bool finished = order.state.status != OrderStatus::kNotPaid;
-  std::get<TableOf<OrderState>>(tables_).insert_or_assign(id, std::move(order));
+  std::get<TableOf<OrderState>>(tables_).Put(id, std::move(order));
   if (finished) finished_.push_back(id);
 }
 
@@ -104,7 +101,8 @@ AggregateCounts Aggregates::Counts() const {
                          .products = Table<ProductState>().size(), .coupons = Table<CouponState>().size(),
                          .coupon_holders = 0, .carts = Table<CartState>().size(),
                          .orders = Table<OrderState>().size()};
-  for (const auto& [id, coupon] : Table<CouponState>()) counts.coupon_holders += coupon.state.holders.size();
+  Table<CouponState>().ForEach(
+      [&](CouponId, const auto& coupon) { counts.coupon_holders += coupon.state.holders.size(); });
   return counts;
 }
 

@@ -26,17 +26,10 @@
 #include <vector>
 
 #include "domain/events.h"
+#include "domain/id_table.h"
 #include "domain/state.h"
 
 namespace eventmart {
-
-template <class State>
-struct Versioned {
-  State state;
-  StreamVersion version = 0;
-
-  friend bool operator==(const Versioned&, const Versioned&) = default;
-};
 
 // How many aggregates of each kind are held in memory.
 struct AggregateCounts {
@@ -93,10 +86,17 @@ class Aggregates final : public StateView {
  private:
   friend class WriteModelCodec;  // commands/write_model_codec.cc: the snapshot's bytes
 
-    using States =
+  using States =
       std::tuple<UserState, AccountState, ProductState, CouponState, CartState, OrderState, CouponRequestState>;
+  // Users, accounts, products and coupons are never removed, and their
+  // ids are handed out in order: a vector holds them (id_table.h). Carts,
+  // orders and waiting-room requests come and go.
   template <class State>
-  using TableOf = std::unordered_map<typename State::Stream::Id, Versioned<State>>;
+  static constexpr bool kDense = std::is_same_v<State, UserState> || std::is_same_v<State, AccountState> ||
+                                 std::is_same_v<State, ProductState> || std::is_same_v<State, CouponState>;
+  template <class State>
+  using TableOf = std::conditional_t<kDense<State>, DenseTable<typename State::Stream::Id, State>,
+                                     SparseTable<typename State::Stream::Id, State>>;
 
   // The state folded from streams of kind `Stream`.
   template <class Stream, std::size_t I = 0>
@@ -120,10 +120,10 @@ class Aggregates final : public StateView {
   const auto& TableFor(const E&) const {
     return std::get<IndexOf<typename E::Stream>()>(tables_);
   }
-  template <class Map>
-  static auto Find(const Map& map, typename Map::key_type id) -> decltype(&map.begin()->second.state) {
-    auto it = map.find(id);
-    return it == map.end() ? nullptr : &it->second.state;
+  template <class Table>
+  static auto Find(const Table& table, typename Table::Id id) -> decltype(&table.Find(id)->state) {
+    const auto* entry = table.Find(id);
+    return entry == nullptr ? nullptr : &entry->state;
   }
 
   // What a fold keeps besides the states: the highest ids and the deadlines.

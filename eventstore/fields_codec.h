@@ -8,6 +8,8 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include <bit>
+#include <cstring>
 #include <istream>
 #include <ostream>
 #include <streambuf>
@@ -47,6 +49,19 @@ class MemorySource : public std::streambuf {
     setg(p, p, p + in.size());
   }
   std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
+
+  // Whether the numbers of the portable binary archive these bytes hold are
+  // in this machine's byte order: its first byte says whether they are
+  // little-endian (cereal writes the writer's own order).
+  bool InNativeOrder() const {
+    constexpr char kNative = std::endian::native == std::endian::little ? 1 : 0;
+    return egptr() > eback() && *eback() == kNative;
+  }
+  // Copies the next `n` bytes (at most remaining()) into `out`.
+  void Take(void* out, std::size_t n) {
+    std::memcpy(out, gptr(), n);
+    gbump(static_cast<int>(n));
+  }
 };
 
 struct Corrupt {
@@ -93,8 +108,9 @@ class Writer {
 
 class Reader {
  public:
-  Reader(cereal::PortableBinaryInputArchive& ar, const MemorySource& source, std::uint32_t version)
-      : ar_(ar), source_(source), version_(version) {}
+  // `ar` reads from `source`, from its first byte.
+  Reader(cereal::PortableBinaryInputArchive& ar, MemorySource& source, std::uint32_t version)
+      : ar_(ar), source_(source), version_(version), native_order_(source.InNativeOrder()) {}
 
   template <class T>
   void operator()(std::string_view, T& field, std::uint32_t since = 1) {
@@ -132,23 +148,37 @@ class Reader {
       v = *parsed;
     } else {
       if (source_.remaining() < sizeof(T)) throw Corrupt{"truncated field"};
-      ar_(v);
+      ReadNumber(v);
     }
   }
 
  private:
+  // What cereal's archive does for a number, without its stream when no
+  // byte needs swapping: the bytes as they are. Decoding a snapshot spent
+  // more than a third of its time in the stream's calls.
+  template <class T>
+  void ReadNumber(T& v) {
+    static_assert(std::is_arithmetic_v<T>);
+    if (native_order_) {
+      source_.Take(&v, sizeof(T));
+    } else {
+      ar_(v);
+    }
+  }
+
   std::size_t ReadSize() {
     cereal::size_type n = 0;
     if (source_.remaining() < sizeof(n)) throw Corrupt{"truncated length"};
-    ar_(cereal::make_size_tag(n));
+    ReadNumber(n);
     // Every element takes at least one byte, so a longer length is corrupt.
     if (n > source_.remaining()) throw Corrupt{"length past the end"};
     return static_cast<std::size_t>(n);
   }
 
   cereal::PortableBinaryInputArchive& ar_;
-  const MemorySource& source_;
+  MemorySource& source_;
   std::uint32_t version_;
+  bool native_order_;
 };
 
 }  // namespace fields_internal

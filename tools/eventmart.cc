@@ -8,7 +8,7 @@
 //   rebuild    drop and rebuild read models from the log (server stopped)
 //   verify     check every invariant from the log, and the read models against it
 //   backup     a consistent copy of a store, live or stopped
-//   bench      append | replay | issue | relay | best | limiter: timed runs in process
+//   bench      append | replay | snapshot | issue | relay | best | limiter: timed runs in process
 // Exit codes: 0 ok, 1 a failure, 2 bad usage (one-line message).
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -154,6 +154,11 @@ int main(int argc, char** argv) {
   auto* replay_cmd = bench_cmd->add_subcommand("replay", "Reads and decodes the whole log; prints events_per_sec last");
   replay_cmd->add_option("--data-dir", replay.data_dir, "The store's folder")->required();
 
+  BenchSnapshotOptions snapshot;
+  auto* snapshot_cmd = bench_cmd->add_subcommand("snapshot", "Reads and decodes the newest write-model snapshot; prints the median decode last");
+  snapshot_cmd->add_option("--data-dir", snapshot.data_dir, "The store's folder")->required();
+  snapshot_cmd->add_option("--runs", snapshot.runs, "Timed runs")->capture_default_str()->check(CLI::Range(1, 1000));
+
   BenchIssueOptions issue;
   auto* issue_cmd = bench_cmd->add_subcommand("issue", "The coupon storm through the command processor, without HTTP");
   issue_cmd->add_option("--data-dir", issue.data_dir, "A new folder for the benchmark store")->required();
@@ -262,6 +267,7 @@ int main(int argc, char** argv) {
   if (*replay_events_cmd) return Replay(replay_events);
   if (*append_cmd) return BenchAppend(bench);
   if (*replay_cmd) return BenchReplay(replay);
+  if (*snapshot_cmd) return BenchSnapshot(snapshot);
   if (*issue_cmd) return BenchIssue(issue);
   if (*best_cmd) return BenchBest(best);
   if (*limiter_cmd) return BenchLimiter(bench_limiter);

@@ -114,6 +114,12 @@ struct BenchReplayOptions {
 };
 int BenchReplay(const BenchReplayOptions& options);
 
+struct BenchSnapshotOptions {
+  std::string data_dir;
+  int runs = 5;
+};
+int BenchSnapshot(const BenchSnapshotOptions& options);
+
 struct BenchIssueOptions {
   std::string data_dir;
   std::int64_t users = 200'000;

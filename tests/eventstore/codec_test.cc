@@ -62,6 +62,28 @@ TEST_CASE("Bytes written by schema v1 still decode", "[eventstore][codec][compat
   CHECK(Hex(bound.body) == "0109000000000000000300000000000000" "6b696d" "0100000000000000" "69" "0100000000000000" "73");
 }
 
+TEST_CASE("Bytes in the other byte order still decode", "[eventstore][codec][compat]") {
+  // cereal's portable archive writes the writer's byte order and says which
+  // in its first byte; numbers in this machine's order are read as they
+  // are, the others through cereal, which swaps them.
+  // PointsCharged{42, 1500, 9000} as a big-endian machine writes it.
+  auto big = Unhex("00" "000000000000002a" "00000000000005dc" "0000000000002328");
+  auto decoded = DecodeEvent("account.PointsCharged", 1, big);
+  REQUIRE(decoded);
+  auto& charged = std::get<PointsCharged>(*decoded);
+  CHECK(charged.user_id == 42);
+  CHECK(charged.amount == 1500);
+  CHECK(charged.balance_after == 9000);
+  auto user = DecodeEvent("user.UserRegistered", 1, Unhex("00" "0000000000000009" "0000000000000003" "6b696d"));
+  REQUIRE(user);
+  CHECK(std::get<UserRegistered>(*user).user_id == 9);
+  CHECK(std::get<UserRegistered>(*user).name == "kim");
+  // Cut short, it is refused as in this machine's order.
+  auto cut = DecodeEvent("account.PointsCharged", 1, big.substr(0, big.size() - 1));
+  REQUIRE_FALSE(cut);
+  CHECK(cut.error().code == StoreErrc::kCorruption);
+}
+
 TEST_CASE("Corrupt or unknown bodies are errors, not crashes", "[eventstore][codec]") {
   auto record = EncodeEvent(UserRegistered{.user_id = 1, .name = "kim"}, {});
   SECTION("unknown type") {
