@@ -10,10 +10,10 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cstring>
-#include <memory_resource>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <memory_resource>
 
 #include "eventstore/rocks_wal.h"
 #include "eventstore/store_errors.h"
@@ -233,7 +233,7 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::OpenReader(const std::st
   return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::unique_ptr<rocksdb::DB>(db), secondary));
 }
 
-Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& dir) {
+Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& dir, OpenOptions open) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   rocksdb::Options options;
@@ -243,9 +243,11 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 5;
   // As for the event log (eventstore/rocks_options.cc): no flush at open,
-  // table files opened when first read.
+  // table files opened when first read, no table properties read for stats.
   options.avoid_flush_during_recovery = true;
   options.max_open_files = 256;
+  options.skip_stats_update_on_db_open = true;
+  options.disable_auto_compactions = open.defer_compactions;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -260,6 +262,18 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
     return Fail(flushed.error());
   }
   return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::move(owned)));
+}
+
+Result<void> ReadModelStore::StartCompactions() {
+  auto s = db_->SetOptions({{"disable_auto_compactions", "false"}});
+  if (!s.ok()) return Fail(StoreErrc::kIoError, "start read-model compactions: " + s.ToString());
+  return {};
+}
+
+std::uint64_t ReadModelStore::Level0Files() const {
+  std::string files;  // a string property: RocksDB has no integer form of it
+  if (!db_->GetProperty("rocksdb.num-files-at-level0", &files)) return 0;
+  return std::strtoull(files.c_str(), nullptr, 10);
 }
 
 Result<std::unique_ptr<ReadModelStore>> ReadModelStore::OpenInMemory() {

@@ -142,7 +142,18 @@ std::unexpected<Error> CorruptRecord(std::string_view prefix, std::string_view k
 
 class ReadModelStore {
  public:
-  [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> Open(const std::string& dir);
+  struct OpenOptions {
+    // Compactions wait for StartCompactions(): a server's start opens this
+    // store beside the event log, and a compaction due at open (every few
+    // restarts, each of which flushes a small file) took a core from
+    // loading the write model. Whoever sets this must call it.
+    bool defer_compactions = false;
+  };
+  [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> Open(const std::string& dir,
+                                                                    OpenOptions options);
+  [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> Open(const std::string& dir) {
+    return Open(dir, OpenOptions{});
+  }
   // Read-only view of read models another process may be writing (what it
   // has flushed: a consistent state, checkpoints included).
   [[nodiscard]] static Result<std::unique_ptr<ReadModelStore>> OpenReader(const std::string& dir);
@@ -172,6 +183,11 @@ class ReadModelStore {
   std::string dir() const;
   // Writes the memtable out (writes skip the WAL, so this makes them durable).
   [[nodiscard]] Result<void> Flush();
+  // Lets the compactions an Open with defer_compactions held back run.
+  [[nodiscard]] Result<void> StartCompactions();
+  // Table files at level 0 (each flush adds one; compactions merge them
+  // down). RocksDB slows writes at 20 of them.
+  std::uint64_t Level0Files() const;
 
   // Reads of a projection's live copy. A rebuild builds a shadow copy under
   // another prefix and then switches this projection's slot to it.

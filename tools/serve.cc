@@ -203,7 +203,9 @@ int Serve(const ServeOptions& options) {
   // A single node's start reads its snapshot while the stores open.
   std::future<PreloadedSnapshot> preload;
   if (!cluster_options) preload = PreloadSnapshot(snapshot_files);
-  auto stores = OpenStores(options.data_dir);
+  // A single node's read-model compactions wait for the write model's load
+  // (started in its callback below).
+  auto stores = OpenStores(options.data_dir, /*defer_view_compactions=*/!cluster_options);
   if (!stores) return kExitFailure;
   auto& store = stores->log;
   auto& views = stores->views;
@@ -254,6 +256,11 @@ int Serve(const ServeOptions& options) {
         // two-core machine. Until it runs, queries read the stored models
         // and /readyz answers 503.
         projector.StartInBackground();
+        if (auto started = views->StartCompactions(); !started) {
+          spdlog::error("{}", started.error().Describe());
+          load_failed = true;
+          StopServing();
+        }
       },
       [](std::uint64_t n) { spdlog::info("loading state: {} events", n); });
   IdempotencyPruner pruner(*store, clock, options.idempotency_retention);

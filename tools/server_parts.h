@@ -21,7 +21,9 @@ struct Stores {
 };
 
 // Opens both; logs what failed and returns nullopt.
-std::optional<Stores> OpenStores(const std::string& data_dir);
+// defer_view_compactions: the read models' compactions wait for
+// Stores::views->StartCompactions() (ReadModelStore::OpenOptions).
+std::optional<Stores> OpenStores(const std::string& data_dir, bool defer_view_compactions = false);
 
 // Serves `app` on `listen` until a stop signal (BlockStopSignals() must have
 // run first). Prints "<banner> listening on http://HOST:PORT" on stdout once

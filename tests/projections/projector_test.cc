@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <thread>
 #include <rocksdb/write_batch.h>
 
 #include "commands/command_processor.h"
@@ -509,5 +510,46 @@ SCENARIO("Rebuilds asked for while one runs queue behind it, and a failed one do
         CHECK(projector.failed());  // c's failed rebuild is shown until a rebuild of c succeeds
       }
     }
+  }
+}
+
+TEST_CASE("A read-model store opened with compactions deferred compacts only once they are started",
+          "[projections][store]") {
+  // Six flushes of the same keys: six level-0 files, past RocksDB's trigger of four.
+  auto flush_six = [](ReadModelStore& views) {
+    for (int flush = 0; flush < 6; ++flush) {
+      rocksdb::WriteBatch batch;
+      for (int key = 0; key < 100; ++key) batch.Put("k" + std::to_string(key), std::to_string(flush));
+      REQUIRE(views.Write(batch));
+      REQUIRE(views.Flush());
+    }
+  };
+  auto compacted_within = [](ReadModelStore& views, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (views.Level0Files() >= 4 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return views.Level0Files() < 4;
+  };
+  SECTION("deferred") {
+    auto views = ReadModelStore::Open(TempDir("views-deferred"), {.defer_compactions = true});
+    REQUIRE(views);
+    flush_six(**views);
+    // Then nothing merges them while compactions wait
+    CHECK_FALSE(compacted_within(**views, std::chrono::milliseconds(500)));
+    CHECK((*views)->Level0Files() == 6);
+    // When they are started, they are merged
+    REQUIRE((*views)->StartCompactions());
+    CHECK(compacted_within(**views, std::chrono::seconds(20)));
+    // And every key reads its last value
+    auto value = (*views)->Get("k42");
+    REQUIRE(value);
+    CHECK(*value == std::optional<std::string>("5"));
+  }
+  SECTION("not deferred: the same files are merged at once") {
+    auto views = ReadModelStore::Open(TempDir("views-not-deferred"));
+    REQUIRE(views);
+    flush_six(**views);
+    CHECK(compacted_within(**views, std::chrono::seconds(20)));
   }
 }
