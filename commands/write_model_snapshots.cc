@@ -155,6 +155,11 @@ void Snapshotter::Start(std::optional<SnapshotStatus> newest) {
     status_.written_at_ms = newest->written_at_ms;
     status_.bytes = newest->bytes;
   }
+  {
+    std::lock_guard lock(mu_);
+    GlobalPosition end = log_.LastPosition();
+    started_behind_ = end > status_.position && end - status_.position >= LongTail();
+  }
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "em-snapshot");
     YieldToOthers();
@@ -176,12 +181,18 @@ SnapshotStatus Snapshotter::Status() const {
   return status_;
 }
 
+std::uint64_t Snapshotter::LongTail() const { return std::max<std::uint64_t>(1, policy_.every_events / 10); }
+
 bool Snapshotter::Due() const {
   GlobalPosition end = log_.LastPosition();
   std::lock_guard lock(mu_);
   if (end <= status_.position) return false;
   std::uint64_t appended = end - status_.position;
   if (appended >= policy_.every_events) return true;
+  // A start that folded a long tail (after a crash under load, or in a
+  // process that never lived the interval) writes a snapshot at once:
+  // otherwise every later start would fold the same tail again.
+  if (started_behind_ && status_.taken == 0) return true;
   // A quiet shop: rewriting the whole state for a handful of events would
   // cost more than folding them at the next start, and holds a second copy
   // of the state in memory while it runs.

@@ -110,6 +110,8 @@ class Snapshotter {
   static void YieldToOthers();
   void Run();
   bool Due() const;
+  // A tail this long at Start is written out at once (a tenth of every_events).
+  std::uint64_t LongTail() const;
 
   const EventStore& log_;
   const SnapshotFiles& files_;
@@ -120,6 +122,7 @@ class Snapshotter {
   std::condition_variable cv_;
   bool stopping_ = false;
   SnapshotStatus status_;
+  bool started_behind_ = false;  // the log was LongTail() past the newest snapshot at Start
   std::mutex take_mu_;  // one snapshot at a time
   std::thread thread_;
 };

@@ -128,7 +128,7 @@ Result<void> RocksEventStore::Impl::OpenDb(const std::string& dir, bool reader) 
     if (auto indexed = IndexUndatedCommands(); !indexed) return Fail(indexed.error());
   }
   if (!reader) {
-    if (auto flushed = FlushIfManyWalFiles(*db_, handles_); !flushed) return Fail(flushed.error());
+    if (auto flushed = FlushIfMuchWal(*db_, handles_); !flushed) return Fail(flushed.error());
   }
   auto last = LoadLastPosition();
   if (!last) return Fail(last.error());

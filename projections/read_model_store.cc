@@ -258,7 +258,7 @@ Result<std::unique_ptr<ReadModelStore>> ReadModelStore::Open(const std::string& 
     return Fail(busy ? StoreErrc::kBusy : StoreErrc::kIoError, "open " + dir + ": " + s.ToString());
   }
   std::unique_ptr<rocksdb::DB> owned(db);
-  if (auto flushed = FlushIfManyWalFiles(*owned, {owned->DefaultColumnFamily()}); !flushed) {
+  if (auto flushed = FlushIfMuchWal(*owned, {owned->DefaultColumnFamily()}); !flushed) {
     return Fail(flushed.error());
   }
   return std::unique_ptr<ReadModelStore>(new ReadModelStore(std::move(owned)));

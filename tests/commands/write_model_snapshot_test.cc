@@ -474,3 +474,48 @@ TEST_CASE("After the interval, a snapshot waits for 1% of every_events: a handfu
   snapshotter.Stop();
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("A start that finds a long tail after the newest snapshot writes one at once; a short tail waits",
+          "[snapshots]") {
+  auto log = std::make_shared<InMemoryEventStore>();
+  auto dir = TempDir("long-tail");
+  SnapshotFiles files(dir.string());
+  Shop shop(log, &files);
+  SnapshotPolicy policy{.every_events = 1000, .every = std::chrono::hours(1), .poll = std::chrono::milliseconds(5)};
+  GlobalPosition first = 0;
+  {
+    Snapshotter before(*log, files, shop.clock, policy);
+    auto taken = before.TakeNow();
+    REQUIRE(taken);
+    first = taken->position;
+  }
+  auto newest_after = [&](Snapshotter& snapshotter, std::chrono::milliseconds wait) {
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (snapshotter.Status().position == first && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return snapshotter.Status().position;
+  };
+  // Given 99 events after the snapshot: short of a tenth of every_events
+  for (int i = 0; i < 99; ++i) REQUIRE(shop.Run(RegisterUser{"tail"}));
+  {
+    Snapshotter started(*log, files, shop.clock, policy);
+    started.Start();
+    // Then no snapshot is written (neither 1,000 events nor the hour)
+    CHECK(newest_after(started, std::chrono::milliseconds(300)) == first);
+    started.Stop();
+  }
+  // Given a hundredth: a tenth of every_events
+  REQUIRE(shop.Run(RegisterUser{"tail"}));
+  Snapshotter started(*log, files, shop.clock, policy);
+  started.Start();
+  // Then one is written at the log's end
+  CHECK(newest_after(started, std::chrono::seconds(10)) == first + 100);
+  // And later events wait for the usual rules again
+  for (int i = 0; i < 150; ++i) REQUIRE(shop.Run(RegisterUser{"after"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(started.Status().position == first + 100);
+  CHECK(started.Status().taken == 1);
+  started.Stop();
+  std::filesystem::remove_all(dir);
+}

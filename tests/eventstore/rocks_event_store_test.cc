@@ -166,3 +166,42 @@ TEST_CASE("Given a quiet store restarted many times, its WAL files stay bounded 
   auto store = OpenStore(dir);
   CHECK(store->LastPosition() == 3 * kMaxKeptWalFiles);
 }
+
+TEST_CASE("Given a store closed with a large WAL, the next start lets it go and every event stays", "[eventstore][wal]") {
+  std::string dir = TempDir("wal-large");
+  auto wal_bytes = [&] {
+    std::uint64_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".log") n += entry.file_size();
+    }
+    return n;
+  };
+  // Given 2,000 events of 10 KB: more WAL than kMaxKeptWalBytes, less than a memtable
+  {
+    auto store = OpenStore(dir);
+    for (int i = 0; i < 2000; ++i) {
+      AppendRequest request;
+      request.streams.push_back({.stream = "s-" + std::to_string(i), .expected = ExpectedVersion::NoStream(),
+                                 .events = {EventRecord{.type = "t.E", .body = std::string(10'000, 'x')}}});
+      REQUIRE(store->Append(std::move(request)));
+    }
+  }
+  REQUIRE(wal_bytes() > kMaxKeptWalBytes);
+  // When it starts again, the WAL it replayed is flushed in the background
+  {
+    auto store = OpenStore(dir);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (wal_bytes() > kMaxKeptWalBytes && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(wal_bytes() <= kMaxKeptWalBytes);
+    CHECK(store->LastPosition() == 2000);
+  }
+  // Then a later start finds every event
+  auto store = OpenStore(dir);
+  CHECK(store->LastPosition() == 2000);
+  auto last = store->ReadStream("s-1999", 0, 10);
+  REQUIRE(last);
+  REQUIRE(last->size() == 1);
+  CHECK(last->front().record.body.size() == 10'000);
+}
