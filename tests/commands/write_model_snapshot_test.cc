@@ -475,7 +475,7 @@ TEST_CASE("After the interval, a snapshot waits for 1% of every_events: a handfu
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("A start that finds a long tail after the newest snapshot writes one at once; a short tail waits",
+TEST_CASE("A start that finds a long tail after the newest snapshot writes one at once, and a short tail waits",
           "[snapshots]") {
   auto log = std::make_shared<InMemoryEventStore>();
   auto dir = TempDir("long-tail");
