@@ -424,6 +424,15 @@ std::optional<int> NiceOfThread(std::string_view name) {
   return std::nullopt;
 }
 
+// The newest snapshot's position once it moves past `old`, or after `wait`.
+GlobalPosition NewestAfter(const Snapshotter& snapshotter, GlobalPosition old, std::chrono::milliseconds wait) {
+  auto until = std::chrono::steady_clock::now() + wait;
+  while (snapshotter.Status().position == old && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return snapshotter.Status().position;
+}
+
 }  // namespace
 
 TEST_CASE("The snapshotter's thread yields the CPU to the decider: it runs at the lowest priority", "[snapshots]") {
@@ -454,13 +463,7 @@ TEST_CASE("After the interval, a snapshot waits for 1% of every_events: a handfu
   REQUIRE(snapshotter.TakeNow());
   GlobalPosition first = log->LastPosition();
   snapshotter.Start();
-  auto newest_after = [&](std::chrono::milliseconds wait) {
-    auto until = std::chrono::steady_clock::now() + wait;
-    while (snapshotter.Status().position == first && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return snapshotter.Status().position;
-  };
+  auto newest_after = [&](std::chrono::milliseconds wait) { return NewestAfter(snapshotter, first, wait); };
   // Given 9 events after the snapshot and the interval passed
   for (int i = 0; i < 9; ++i) REQUIRE(shop.Run(RegisterUser{"quiet"}));
   REQUIRE(log->LastPosition() == first + 9);
@@ -489,20 +492,13 @@ TEST_CASE("A start that finds a long tail after the newest snapshot writes one a
     REQUIRE(taken);
     first = taken->position;
   }
-  auto newest_after = [&](Snapshotter& snapshotter, std::chrono::milliseconds wait) {
-    auto until = std::chrono::steady_clock::now() + wait;
-    while (snapshotter.Status().position == first && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return snapshotter.Status().position;
-  };
   // Given 99 events after the snapshot: short of a tenth of every_events
   for (int i = 0; i < 99; ++i) REQUIRE(shop.Run(RegisterUser{"tail"}));
   {
     Snapshotter started(*log, files, shop.clock, policy);
     started.Start();
     // Then no snapshot is written (neither 1,000 events nor the hour)
-    CHECK(newest_after(started, std::chrono::milliseconds(300)) == first);
+    CHECK(NewestAfter(started, first, std::chrono::milliseconds(300)) == first);
     started.Stop();
   }
   // Given a hundredth: a tenth of every_events
@@ -510,7 +506,7 @@ TEST_CASE("A start that finds a long tail after the newest snapshot writes one a
   Snapshotter started(*log, files, shop.clock, policy);
   started.Start();
   // Then one is written at the log's end
-  CHECK(newest_after(started, std::chrono::seconds(10)) == first + 100);
+  CHECK(NewestAfter(started, first, std::chrono::seconds(10)) == first + 100);
   // And later events wait for the usual rules again
   for (int i = 0; i < 150; ++i) REQUIRE(shop.Run(RegisterUser{"after"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
