@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 namespace eventmart {
 
 template <class T>
@@ -31,5 +33,7 @@ template <class K, class V>
 struct IsMap<std::map<K, V>> : std::true_type {};
 template <class K, class V>
 struct IsMap<std::unordered_map<K, V>> : std::true_type {};
+template <class K, class V>
+struct IsMap<absl::flat_hash_map<K, V>> : std::true_type {};
 
 }  // namespace eventmart

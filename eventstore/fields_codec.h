@@ -126,7 +126,9 @@ class Reader {
       for (auto& item : v) Read(item);
     } else if constexpr (IsMap<T>::value) {
       v.clear();
-      for (std::size_t n = ReadSize(); n > 0; --n) {
+      std::size_t n = ReadSize();
+      if constexpr (requires { v.reserve(n); }) v.reserve(n);  // ReadSize checked n against the bytes left
+      for (; n > 0; --n) {
         typename T::key_type key{};
         typename T::mapped_type value{};
         Read(key);

@@ -18,6 +18,7 @@ PACKAGES=(
   cmake ninja-build ccache pkg-config g++ curl
   libboost-dev librocksdb-dev librdkafka-dev libcereal-dev catch2
   nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev libssl-dev zlib1g-dev libzstd-dev
+  libabsl-dev  # Abseil's flat hash map: coupon holders (domain/coupon.h)
   wrk kcat
   etcd-server  # the cluster's coordination and replicated log (serve --etcd-endpoints, dev-cluster)
 )
