@@ -148,15 +148,14 @@ void Snapshotter::YieldToOthers() {
 }
 
 void Snapshotter::Start(std::optional<SnapshotStatus> newest) {
-  if (newest) {
-    std::lock_guard lock(mu_);
-    status_.exists = newest->exists;
-    status_.position = newest->position;
-    status_.written_at_ms = newest->written_at_ms;
-    status_.bytes = newest->bytes;
-  }
   {
     std::lock_guard lock(mu_);
+    if (newest) {
+      status_.exists = newest->exists;
+      status_.position = newest->position;
+      status_.written_at_ms = newest->written_at_ms;
+      status_.bytes = newest->bytes;
+    }
     GlobalPosition end = log_.LastPosition();
     started_behind_ = end > status_.position && end - status_.position >= LongTail();
   }
