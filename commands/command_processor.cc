@@ -57,7 +57,7 @@ Result<StartInfo> CommandProcessor::Load(const std::function<void(std::uint64_t)
                                  preloaded ? &*preloaded : nullptr);
     if (!loaded) return Fail(loaded.error());
     model_ = std::move(loaded->model);
-    info = StartInfo{.position = loaded->position, .snapshot_position = loaded->snapshot_position,
+    info = StartInfo{.position = loaded->position,
                      .snapshot = {.exists = loaded->snapshot_position > 0,
                                   .position = loaded->snapshot_position,
                                   .written_at_ms = loaded->snapshot_written_at_ms,

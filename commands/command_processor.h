@@ -85,9 +85,8 @@ struct CommandProcessorOptions {
 
 // How the state was loaded at start.
 struct StartInfo {
-  GlobalPosition position = 0;           // the log's end when loaded
-  GlobalPosition snapshot_position = 0;  // 0: no snapshot was used
-  SnapshotStatus snapshot;               // the one used (exists == false: none)
+  GlobalPosition position = 0;  // the log's end when loaded
+  SnapshotStatus snapshot;      // the one used (exists == false: none, position 0)
   std::uint64_t tail_events = 0;
   double seconds = 0;
 };

@@ -8,8 +8,9 @@
 //   format 3 := last ids | each table | bound subjects        (one sequence)
 //   format 4 := last ids | the byte length of each section | the sections,
 //               one per table and one for the bound subjects, each its own
-//               archive: sections decode on two threads at once (a 200k-user
-//               model decoded in ~50 ms on one; a start waits for it).
+//               archive: sections decode on two threads at once (a start
+//               waits for them; a 200k-user model took ~50 ms on one
+//               thread when it was written, in hash maps).
 #pragma once
 
 #include <cstdint>

@@ -249,7 +249,7 @@ int Serve(const ServeOptions& options) {
           return;
         }
         spdlog::info("state loaded in {:.3f} s: snapshot at {}, then {} events of the log (end {})", info->seconds,
-                     info->snapshot_position, info->tail_events, info->position);
+                     info->snapshot.position, info->tail_events, info->position);
         snapshotter.Start(info->snapshot);  // not before: both would fold the log at once
         // Commands first: the projector's start (the 3-day ranking is built
         // from days of stored sales) took a core from the load on a
